@@ -1,0 +1,18 @@
+"""Celery application and the whole periodic schedule in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("supportdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The embedded runner (supportdesk runworker) reads this same table, so both run the same jobs.
+PERIODIC_TASKS: dict[str, dict] = {
+    "deliver-outbox": {"task": "supportdesk.outbox.tasks.deliver_outbox", "schedule": 5.0},
+    "sweep-sla": {"task": "supportdesk.sla.tasks.sweep_sla", "schedule": 30.0},
+}
+app.conf.beat_schedule = PERIODIC_TASKS
