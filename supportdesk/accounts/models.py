@@ -85,7 +85,9 @@ class Organization(models.Model):
         null=True,
         blank=True,
         related_name="managed_organizations",
-        help_text=_("Receives refused registrations of this organization (e.g. expired contracts)."),
+        help_text=_(
+            "Receives refused registrations of this organization (e.g. expired contracts)."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -138,12 +140,12 @@ class ContactPhone(models.Model):
         verbose_name = _("phone number")
         verbose_name_plural = _("phone numbers")
 
+    def __str__(self) -> str:
+        return self.number
+
     def save(self, *args, **kwargs) -> None:
         self.normalized = normalize_phone(self.number)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class Team(models.Model):

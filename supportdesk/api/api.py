@@ -1,5 +1,275 @@
-"""REST API under /api/v1 (django-ninja); OpenAPI at /api/v1/openapi.json."""
+"""REST API under /api/v1 (django-ninja); OpenAPI at /api/v1/openapi.json.
 
-from ninja import NinjaAPI
+Handlers are schema in → one service or access query → schema out. Errors are JSON
+``{"code": ..., "message": ..., "fields": [...]}`` with a translated message.
+"""
 
-api = NinjaAPI(title="supportdesk", version="1", urls_namespace="api")
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from supportdesk.accounts import access
+from supportdesk.api.models import ApiToken, hash_token
+from supportdesk.catalog.models import Product
+from supportdesk.contracts.entitlements import allowed_channel_rules, hotlines_for
+from supportdesk.regulations.models import Channel
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import RegistrationRefused, RegistrationRequest, register_ticket
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="supportdesk",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    description="Tickets, contracts and entitlements. Authenticate with `Authorization: Bearer "
+    "<token>` (tokens are created on the portal's API tokens page or with "
+    "`supportdesk create_api_token`).",
+)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: list[str] = []
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, fields=None):
+    return api.create_response(
+        request, {"code": code, "message": message, "fields": fields or []}, status=status
+    )
+
+
+@api.exception_handler(RegistrationRefused)
+def _refused(request, exc: RegistrationRefused):
+    return _error(request, 422, exc.reason, exc.message, exc.fields)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return _error(request, 401, "unauthorized", _("Authentication required: send a valid token."))
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    fields = sorted({".".join(str(p) for p in err.get("loc", [])[1:]) for err in exc.errors})
+    return _error(request, 422, "invalid", _("The request is not valid."), fields)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+class RegistrationIn(Schema):
+    support_id: str = ""
+    support_contact_id: str = ""
+    license_key: str = ""
+    product: str = ""
+    version: str = ""
+    os_version: str = ""
+    service_pack: str = ""
+    subject: str = ""
+    description: str = ""
+    priority: str = ""
+
+
+class TicketOut(Schema):
+    number: str
+    subject: str
+    state: str
+    priority: str
+    product: str
+    version: str
+    level: str
+    organization: str
+    channel: str
+    registered_at: datetime.datetime
+    closed_at: datetime.datetime | None
+
+    @staticmethod
+    def from_ticket(ticket: Ticket) -> dict:
+        return {
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "state": ticket.state,
+            "priority": ticket.priority.code,
+            "product": ticket.product.code,
+            "version": ticket.version,
+            "level": ticket.level.code,
+            "organization": ticket.organization.name,
+            "channel": ticket.channel,
+            "registered_at": ticket.registered_at,
+            "closed_at": ticket.closed_at,
+        }
+
+
+class EventOut(Schema):
+    at: datetime.datetime
+    kind: str
+    actor: str | None
+    body: str
+    internal: bool
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    timeline: list[EventOut]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class ContractOut(Schema):
+    support_id: str
+    regulation: str
+    level: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    active: bool
+    products: list[str]
+    channels: list[str]
+    hotlines: list[str]
+
+
+RELATED = ("priority", "product", "level", "organization")
+
+
+@api.post(
+    "/tickets",
+    response={201: TicketOut, 422: ErrorOut, 403: ErrorOut},
+    summary="Register a ticket",
+)
+def create_ticket(request: HttpRequest, payload: RegistrationIn):
+    contact = access.contact_of(request.user)
+    if contact is None:
+        return _error(
+            request, 403, "forbidden", _("Only customer contacts register tickets through the API.")
+        )
+    product = Product.objects.filter(code=payload.product).first() if payload.product else None
+    if payload.product and product is None:
+        return _error(
+            request,
+            422,
+            "unknown_product",
+            _("Unknown product code: %s") % payload.product,
+            ["product"],
+        )
+    ticket = register_ticket(
+        request=RegistrationRequest(
+            channel=Channel.API,
+            requested_by=request.user,
+            contact=contact,
+            support_id=payload.support_id,
+            support_contact_id=payload.support_contact_id,
+            license_key=payload.license_key,
+            product=product,
+            version=payload.version,
+            os_version=payload.os_version,
+            service_pack=payload.service_pack,
+            subject=payload.subject,
+            description=payload.description,
+            priority_code=payload.priority,
+        )
+    )
+    ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
+    return 201, TicketOut.from_ticket(ticket)
+
+
+class TicketFilter(Schema):
+    state: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _encode_cursor(ticket: Ticket) -> str:
+    return f"{ticket.registered_at.isoformat()}|{ticket.pk}"
+
+
+@api.get("/tickets", response={200: TicketPage, 422: ErrorOut}, summary="Tickets I may see")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
+    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
+    tickets = access.visible_tickets(request.user).select_related(*RELATED)
+    if filters.state:
+        tickets = tickets.filter(state=filters.state)
+    if filters.cursor:
+        try:
+            at_text, pk_text = filters.cursor.split("|")
+            at, pk = datetime.datetime.fromisoformat(at_text), int(pk_text)
+        except ValueError:
+            return _error(request, 422, "invalid_cursor", _("The cursor is not valid."), ["cursor"])
+        tickets = tickets.filter(registered_at__lt=at) | tickets.filter(registered_at=at, pk__lt=pk)
+    limit = max(1, min(filters.limit, 200))
+    page = list(tickets.order_by("-registered_at", "-id")[: limit + 1])
+    next_cursor = _encode_cursor(page[limit - 1]) if len(page) > limit else None
+    return {"items": [TicketOut.from_ticket(t) for t in page[:limit]], "next_cursor": next_cursor}
+
+
+@api.get("/tickets/{number}", response={200: TicketDetailOut, 404: ErrorOut})
+def get_ticket(request: HttpRequest, number: str):
+    ticket = access.get_ticket_for_user(request.user, number)
+    ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
+    events = ticket.events.select_related("actor").order_by("created_at", "id")
+    if not access.is_agent(request.user):
+        events = events.filter(is_internal=False)
+    data = TicketOut.from_ticket(ticket)
+    data["description"] = ticket.description
+    data["timeline"] = [
+        {
+            "at": event.created_at,
+            "kind": event.kind,
+            "actor": str(event.actor) if event.actor else None,
+            "body": event.body,
+            "internal": event.is_internal,
+        }
+        for event in events
+    ]
+    return data
+
+
+@api.get("/contracts", response=list[ContractOut], summary="My contracts and entitlements")
+def list_contracts(request: HttpRequest):
+    today = timezone.localdate()
+    contracts = access.visible_contracts(request.user).select_related("regulation", "level")
+    return [
+        {
+            "support_id": c.support_id,
+            "regulation": c.regulation.code,
+            "level": c.level.code,
+            "valid_from": c.valid_from,
+            "valid_to": c.valid_to,
+            "active": c.is_active_on(today),
+            "products": [p.code for p in c.products.all()],
+            "channels": sorted({r.channel for r in allowed_channel_rules(level=c.level)}),
+            "hotlines": [f"{h.country} {h.number}" for h in hotlines_for(level=c.level)],
+        }
+        for c in contracts.prefetch_related("products")
+    ]

@@ -24,7 +24,10 @@ class ProductLine(models.Model):
 
 class Product(models.Model):
     line = models.ForeignKey(
-        ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT, related_name="products"
+        ProductLine,
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
+        related_name="products",
     )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("full product name"), max_length=200)

@@ -63,3 +63,6 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -63,7 +63,10 @@ class BusinessCalendar(models.Model):
         _("transferred working day from"), max_length=5, default="09:00", validators=[validate_hhmm]
     )
     transferred_day_end = models.CharField(
-        _("transferred working day until"), max_length=5, default="18:00", validators=[validate_hhmm]
+        _("transferred working day until"),
+        max_length=5,
+        default="18:00",
+        validators=[validate_hhmm],
     )
 
     class Meta:
@@ -95,7 +98,9 @@ class BusinessCalendar(models.Model):
                 if self.holiday_country
                 else None
             ),
-            "transferred_working_day_hours": [[self.transferred_day_start, self.transferred_day_end]],
+            "transferred_working_day_hours": [
+                [self.transferred_day_start, self.transferred_day_end]
+            ],
             "overrides": overrides,
         }
 
@@ -120,6 +125,9 @@ class WorkingHours(models.Model):
         verbose_name_plural = _("working hours")
         ordering = ["weekday", "start"]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start}–{self.end}"
+
     def clean(self) -> None:
         if self.start and self.end and hhmm_to_minutes(self.start) >= hhmm_to_minutes(self.end):
             raise ValidationError(_("The interval must end after it starts."))
@@ -136,9 +144,7 @@ class CalendarOverride(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    start = models.CharField(
-        _("from"), max_length=5, blank=True, validators=[validate_hhmm]
-    )
+    start = models.CharField(_("from"), max_length=5, blank=True, validators=[validate_hhmm])
     end = models.CharField(_("until"), max_length=5, blank=True, validators=[validate_hhmm])
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -146,6 +152,9 @@ class CalendarOverride(models.Model):
         verbose_name = _("calendar override")
         verbose_name_plural = _("calendar overrides")
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
 
     def clean(self) -> None:
         if self.kind != self.Kind.DAY_OFF and not (self.start and self.end):
@@ -194,9 +203,7 @@ class Regulation(models.Model):
         choices=ConfirmationAction.choices,
         default=ConfirmationAction.REMIND,
     )
-    warning_percent = models.PositiveSmallIntegerField(
-        _("warn at % of a target"), default=80
-    )
+    warning_percent = models.PositiveSmallIntegerField(_("warn at % of a target"), default=80)
     primary_diagnostics_required = models.BooleanField(
         _("primary diagnostics by the customer's administrator first"), default=False
     )
@@ -392,12 +399,16 @@ class SlaTarget(models.Model):
     priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.CASCADE)
     reaction_minutes = models.PositiveIntegerField(_("reaction, business minutes"))
     reaction_calendar = models.ForeignKey(
-        BusinessCalendar, verbose_name=_("reaction calendar"), on_delete=models.PROTECT,
+        BusinessCalendar,
+        verbose_name=_("reaction calendar"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     resolution_minutes = models.PositiveIntegerField(_("resolution, business minutes"))
     resolution_calendar = models.ForeignKey(
-        BusinessCalendar, verbose_name=_("resolution calendar"), on_delete=models.PROTECT,
+        BusinessCalendar,
+        verbose_name=_("resolution calendar"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     is_example = models.BooleanField(

@@ -29,23 +29,33 @@ class CloseReason(models.TextChoices):
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=40, unique=True)
     organization = models.ForeignKey(
-        "accounts.Organization", verbose_name=_("organization"), on_delete=models.PROTECT,
+        "accounts.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
         related_name="tickets",
     )
     contact = models.ForeignKey(
-        "accounts.Contact", verbose_name=_("contact"), on_delete=models.PROTECT,
+        "accounts.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
         related_name="tickets",
     )
     contract = models.ForeignKey(
-        "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT,
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
         related_name="tickets",
     )
     regulation = models.ForeignKey(
-        "regulations.Regulation", verbose_name=_("regulation"), on_delete=models.PROTECT,
+        "regulations.Regulation",
+        verbose_name=_("regulation"),
+        on_delete=models.PROTECT,
         related_name="tickets",
     )
     level = models.ForeignKey(
-        "regulations.SupportLevel", verbose_name=_("support level"), on_delete=models.PROTECT,
+        "regulations.SupportLevel",
+        verbose_name=_("support level"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     product = models.ForeignKey(
@@ -53,14 +63,20 @@ class Ticket(models.Model):
     )
     version = models.CharField(_("product version"), max_length=60, blank=True)
     license_key = models.ForeignKey(
-        "contracts.LicenseKey", verbose_name=_("license key"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="tickets",
+        "contracts.LicenseKey",
+        verbose_name=_("license key"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
     )
     os_version = models.CharField(_("operating system"), max_length=100, blank=True)
     service_pack = models.CharField(_("service packs"), max_length=100, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     priority = models.ForeignKey(
-        "regulations.Priority", verbose_name=_("priority"), on_delete=models.PROTECT,
+        "regulations.Priority",
+        verbose_name=_("priority"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     state = models.CharField(
@@ -70,12 +86,20 @@ class Ticket(models.Model):
         _("close reason"), max_length=20, choices=CloseReason.choices, blank=True
     )
     owner = models.ForeignKey(
-        "accounts.Agent", verbose_name=_("owner"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="owned_tickets",
+        "accounts.Agent",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="tickets",
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
     )
     language = models.CharField(_("language"), max_length=5, default="ru")
     subject = models.CharField(_("subject"), max_length=200)
@@ -83,7 +107,9 @@ class Ticket(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     registered_at = models.DateTimeField(_("registered"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -94,7 +120,9 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         ordering = ["-registered_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "-registered_at", "-id"], name="ticket_org_recent"),
+            models.Index(
+                fields=["organization", "-registered_at", "-id"], name="ticket_org_recent"
+            ),
             models.Index(fields=["contact", "-registered_at", "-id"], name="ticket_contact_recent"),
             models.Index(fields=["team", "state"], name="ticket_team_state"),
         ]
@@ -127,8 +155,12 @@ class TicketEvent(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(_("when"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
     is_internal = models.BooleanField(_("internal"), default=False)
@@ -192,6 +224,9 @@ class TicketNumberSequence(models.Model):
         verbose_name = _("ticket number sequence")
         verbose_name_plural = _("ticket number sequences")
 
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_value}"
+
 
 class RefusedRegistration(models.Model):
     """A registration attempt that was refused, kept for the account manager."""
@@ -220,7 +255,10 @@ class RefusedRegistration(models.Model):
         "contracts.Contract", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     is_sales_lead = models.BooleanField(_("sales lead"), default=False)

@@ -1,0 +1,51 @@
+"""Writing e-mails into the outbox, inside the caller's transaction.
+
+Services never talk to SMTP: they call ``enqueue_email`` and the relay (``relay.py``) delivers
+after commit, with retries. A rolled-back change therefore never sends its e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from supportdesk.outbox.models import OutboxMessage
+
+
+def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}/subject.txt", context)
+        text = render_to_string(f"emails/{template}/body.txt", context)
+        html = render_to_string(f"emails/{template}/body.html", context)
+    # A subject is one line, whatever a template or a customer-typed value put into it.
+    subject = " ".join(subject.split())
+    return subject, text, html
+
+
+def enqueue_email(
+    *,
+    template: str,
+    recipients: Sequence[str],
+    language: str,
+    context: dict[str, Any],
+    ticket: Any = None,
+) -> OutboxMessage:
+    """Write one e-mail into the outbox. Must run inside the transaction of the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue_email must run inside the transaction that caused the e-mail")
+    subject, text, html = render_email(template=template, language=language, context=context)
+    return OutboxMessage.objects.create(
+        template=template,
+        recipients=list(recipients),
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        ticket=ticket,
+        next_attempt_at=timezone.now(),
+    )
