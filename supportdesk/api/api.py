@@ -210,8 +210,18 @@ class TicketFilter(Schema):
     limit: int = 50
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 def _encode_cursor(ticket: Ticket) -> str:
-    return f"{ticket.registered_at.isoformat()}|{ticket.pk}"
+    """An opaque, URL-safe position: registration instant in microseconds and the id."""
+    return f"{(ticket.registered_at - EPOCH) // MICROSECOND}_{ticket.pk}"
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
+    micros, pk = (int(part) for part in cursor.split("_"))
+    return EPOCH + micros * MICROSECOND, pk
 
 
 @api.get("/tickets", response={200: TicketPage, 422: ErrorOut}, summary="Tickets I may see")
@@ -222,9 +232,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
         tickets = tickets.filter(state=filters.state)
     if filters.cursor:
         try:
-            at_text, pk_text = filters.cursor.split("|")
-            at, pk = datetime.datetime.fromisoformat(at_text), int(pk_text)
-        except ValueError:
+            at, pk = _decode_cursor(filters.cursor)
+        except (ValueError, OverflowError):
             return _error(request, 422, "invalid_cursor", _("The cursor is not valid."), ["cursor"])
         tickets = tickets.filter(registered_at__lt=at) | tickets.filter(registered_at=at, pk__lt=pk)
     limit = max(1, min(filters.limit, 200))

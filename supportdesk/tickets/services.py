@@ -325,10 +325,9 @@ def _resolve_contract(
     if contract is None and contact is not None and request.support_contact_id:
         # The Support Contact ID alone identifies the caller; the contract is the organization's
         # contract covering the product (the newest one, so an expired one is reported).
-        candidates = contracts.filter(organization_id=contact.organization_id)
-        if request.product is not None:
-            candidates = candidates.filter(products=request.product)
-        contract = candidates.order_by("-valid_to").first()
+        candidates = contracts.filter(organization_id=contact.organization_id).order_by("-valid_to")
+        covering = candidates.filter(products=request.product) if request.product else candidates
+        contract = covering.first() or candidates.first()
     if contract is None:
         raise _Refusal(
             Reason.MISSING_FIELDS,
