@@ -1,0 +1,43 @@
+"""``supportdesk load_demo``: both seed regulations and the demo cast, then the demo logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from supportdesk.accounts.demo import PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load both seed regulations and the demo organizations, contacts, agents, contracts."
+
+    def handle(self, *args, **options) -> None:
+        cast = load_demo()
+        rows = [
+            (_("Customer contact"), cast.customer_alpha),
+            (_("Organization administrator"), cast.orgadmin_alpha),
+            (_("Customer contact (colleague)"), cast.colleague_alpha),
+            (_("Customer contact"), cast.customer_beta),
+            (_("Customer contact, expired contract"), cast.customer_gamma),
+            (_("Engineer"), cast.engineer),
+            (_("Engineer, English"), cast.engineer_en),
+            (_("Dispatcher"), cast.dispatcher),
+            (_("Manager"), cast.manager),
+            (_("Administrator"), cast.administrator),
+            (_("Account manager"), cast.account_manager),
+        ]
+        table = [(_("Role"), _("E-mail"), _("Password"))]
+        table += [(str(role), user.email, PASSWORD) for role, user in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        self.stdout.write(
+            _("Demo loaded: regulations %(codes)s.")
+            % {"codes": ", ".join([cast.regulation_000.code, cast.regulation_002.code])}
+        )
+        for index, row in enumerate(table):
+            self.stdout.write(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+            if index == 0:
+                self.stdout.write("  ".join("-" * width for width in widths))
