@@ -5,4 +5,5 @@ from supportdesk.workspace import views
 app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dispatch/", views.dispatch, name="dispatch"),
 ]

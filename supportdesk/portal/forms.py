@@ -1,0 +1,270 @@
+"""The new-request form, generated from the regulation of the chosen contract.
+
+The form only collects what the regulation asks for; whether a registration may proceed (contract
+valid, product covered, required fields present, channel allowed) is decided by
+``tickets.services.register_ticket``, so every channel gets the same answer.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.accounts.models import Contact
+from supportdesk.catalog.models import Product
+from supportdesk.contracts.models import Contract
+from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
+
+# The order fields appear in, whichever regulation asks for them.
+FIELD_ORDER = [
+    RegistrationField.SUPPORT_ID,
+    RegistrationField.SUPPORT_CONTACT_ID,
+    RegistrationField.LICENSE_KEY,
+    RegistrationField.PRODUCT,
+    RegistrationField.VERSION,
+    RegistrationField.OS_VERSION,
+    RegistrationField.SERVICE_PACK,
+    RegistrationField.PRIORITY,
+    RegistrationField.SUBJECT,
+    RegistrationField.DESCRIPTION,
+]
+# Shown even when the regulation does not require them: they help the engineer.
+ALWAYS_SHOWN = {
+    RegistrationField.PRODUCT,
+    RegistrationField.VERSION,
+    RegistrationField.OS_VERSION,
+    RegistrationField.SERVICE_PACK,
+    RegistrationField.PRIORITY,
+    RegistrationField.SUBJECT,
+    RegistrationField.DESCRIPTION,
+}
+
+
+class RegulationLayout:
+    """Which registration fields a regulation requires, and which are alternatives."""
+
+    def __init__(self, regulation) -> None:
+        self.groups: dict[str, list[str]] = {}
+        for required in regulation.required_fields.all():
+            self.groups.setdefault(required.any_of_group or required.field, []).append(
+                required.field
+            )
+        self.required = {
+            name for names in self.groups.values() if len(names) == 1 for name in names
+        }
+        self.alternatives = [
+            sorted(names, key=FIELD_ORDER.index) for names in self.groups.values() if len(names) > 1
+        ]
+        self.mentioned = {name for names in self.groups.values() for name in names}
+
+    def group_of(self, name: str) -> list[str] | None:
+        for names in self.alternatives:
+            if name in names:
+                return names
+        return None
+
+
+def priority_choices(priorities) -> list[tuple[str, str]]:
+    return [(priority.code, priority.tr("name")) for priority in priorities]
+
+
+class RequestForm(forms.Form):
+    """A customer's new request for one of the organization's active contracts."""
+
+    contract = forms.ModelChoiceField(
+        label=_("Contract (Support ID)"), queryset=Contract.objects.none(), empty_label=None
+    )
+    support_id = forms.CharField(label=_("Support ID"), max_length=40, required=False)
+    support_contact_id = forms.CharField(
+        label=_("Support Contact ID"), max_length=40, required=False
+    )
+    license_key = forms.CharField(label=_("License key"), max_length=100, required=False)
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=_("Choose a product"),
+    )
+    version = forms.CharField(label=_("Product version"), max_length=60, required=False)
+    os_version = forms.CharField(
+        label=_("Operating system version"), max_length=100, required=False
+    )
+    service_pack = forms.CharField(label=_("Service packs"), max_length=100, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description of the problem"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    diagnostics = forms.MultipleChoiceField(
+        label=_("Primary diagnostics"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, contracts, contract: Contract, contact: Contact, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract_obj = contract
+        self.contact = contact
+        regulation = contract.regulation
+        self.regulation = regulation
+        self.layout = RegulationLayout(regulation)
+        self.fields["contract"].queryset = contracts
+        self.fields["contract"].label_from_instance = _contract_label
+        # Choosing another contract reloads the fields of its regulation (progressive: without
+        # JavaScript the "use this contract" button does the same with a plain GET).
+        self.fields["contract"].widget.attrs.update(
+            {
+                "hx-get": reverse("ticket_new"),
+                "hx-target": "#request-fields",
+                "hx-select": "#request-fields",
+                "hx-swap": "outerHTML",
+            }
+        )
+        self.level_name = contract.level.tr("name")
+        self.regulation_name = (
+            regulation.name_en
+            if (get_language() or "").startswith("en") and regulation.name_en
+            else regulation.name
+        )
+        self.fields["product"].queryset = contract.products.filter(line__is_consumer=False)
+        self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
+        self.fields["priority"].choices = priority_choices(self.priorities)
+        self.diagnostics_items = (
+            list(
+                DiagnosticsItem.objects.filter(regulation=regulation)
+                .filter(product__isnull=True)
+                .order_by("order", "id")
+            )
+            + list(
+                DiagnosticsItem.objects.filter(
+                    regulation=regulation, product__in=self.fields["product"].queryset
+                )
+                .select_related("product")
+                .order_by("order", "id")
+            )
+            if regulation.primary_diagnostics_required
+            else []
+        )
+        self.fields["diagnostics"].choices = [
+            (str(item.pk), item.tr("text")) for item in self.diagnostics_items
+        ]
+        self.has_license_keys = contract.license_keys.exists()
+        if not self.is_bound:
+            products = list(self.fields["product"].queryset[:2])
+            if len(products) == 1:
+                self.initial.setdefault("product", products[0].pk)
+            self.initial.setdefault("contract", contract.pk)
+            self.initial.setdefault("support_id", contract.support_id)
+            self.initial.setdefault("support_contact_id", contact.support_contact_id or "")
+            if self.priorities and RegistrationField.PRIORITY not in self.layout.required:
+                self.initial.setdefault("priority", self.priorities[-1].code)
+        for name in self.shown_fields():
+            if name in self.layout.required:
+                self.fields[name].widget.attrs["required"] = True
+
+    def shown_fields(self) -> list[str]:
+        shown = set(ALWAYS_SHOWN) | self.layout.mentioned
+        if self.has_license_keys:
+            shown.add(RegistrationField.LICENSE_KEY)
+        return [str(name) for name in FIELD_ORDER if name in shown]
+
+    def sections(self) -> list[dict]:
+        """Fields in display order; alternatives of an any-of group come together as one item."""
+        sections: list[dict] = []
+        seen: set[str] = set()
+        for name in self.shown_fields():
+            if name in seen or name == RegistrationField.PRIORITY:
+                continue
+            group = self.layout.group_of(name)
+            if group:
+                seen.update(group)
+                sections.append({"one_of": True, "fields": [self[field] for field in group]})
+            else:
+                seen.add(name)
+                sections.append(
+                    {
+                        "one_of": False,
+                        "required": name in self.layout.required,
+                        "fields": [self[name]],
+                    }
+                )
+        return sections
+
+    @property
+    def priority_required(self) -> bool:
+        return RegistrationField.PRIORITY in self.layout.required
+
+    def priority_options(self) -> list[dict]:
+        chosen = self["priority"].value()
+        return [
+            {
+                "code": priority.code,
+                "name": priority.tr("name"),
+                "criteria": priority.tr("criteria"),
+                "checked": chosen == priority.code,
+                "id": f"id_priority_{priority.code}",
+            }
+            for priority in self.priorities
+        ]
+
+    def diagnostics_options(self) -> list[dict]:
+        chosen = set(self["diagnostics"].value() or [])
+        return [
+            {
+                "id": str(item.pk),
+                "text": item.tr("text"),
+                "product": item.product.name if item.product_id else "",
+                "checked": str(item.pk) in chosen,
+            }
+            for item in self.diagnostics_items
+        ]
+
+    def clean_support_id(self) -> str:
+        value = self.cleaned_data["support_id"].strip()
+        if RegistrationField.SUPPORT_ID not in self.layout.mentioned:
+            # Not asked by the regulation: the chosen contract identifies the request.
+            return self.contract_obj.support_id
+        if value and value != self.contract_obj.support_id:
+            raise forms.ValidationError(
+                _("This is not the Support ID of the chosen contract. Choose that contract above.")
+            )
+        return value
+
+    def clean_diagnostics(self) -> list[str]:
+        confirmed = self.cleaned_data["diagnostics"]
+        product = self.cleaned_data.get("product")
+        expected = {
+            str(item.pk)
+            for item in self.diagnostics_items
+            if item.product_id is None or (product is not None and item.product_id == product.pk)
+        }
+        if expected - set(confirmed):
+            raise forms.ValidationError(
+                _(
+                    "The regulation asks your administrator to carry out the primary diagnostics "
+                    "first. Confirm every step of the checklist."
+                )
+            )
+        return confirmed
+
+    def diagnostics_record(self) -> dict:
+        """What the customer confirmed, kept with the registration."""
+        confirmed = set(self.cleaned_data.get("diagnostics") or [])
+        items = [item for item in self.diagnostics_items if str(item.pk) in confirmed]
+        if not items:
+            return {}
+        return {
+            "primary_diagnostics_confirmed": [{"id": item.pk, "text": item.text} for item in items]
+        }
+
+
+def _contract_label(contract: Contract) -> str:
+    return _("%(support_id)s — %(level)s, valid until %(date)s") % {
+        "support_id": contract.support_id,
+        "level": contract.level.tr("name"),
+        "date": date_format(contract.valid_to, "SHORT_DATE_FORMAT"),
+    }
