@@ -282,3 +282,6 @@ def list_contracts(request: HttpRequest):
         }
         for c in contracts.prefetch_related("products")
     ]
+
+
+api.add_router("", "supportdesk.api.actions.router")  # ticket actions and attachments

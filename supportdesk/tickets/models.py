@@ -114,6 +114,30 @@ class Ticket(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_tickets",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+    )
+    work_method = models.ForeignKey(
+        "regulations.WorkMethod",
+        verbose_name=_("agreed work method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -151,6 +175,18 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breached")
         DEADLINES_CHANGED = "deadlines_changed", _("Deadlines recalculated")
+        DIAGNOSTICS_REQUESTED = "diagnostics_requested", _("Diagnostics requested")
+        SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+        SOLUTION_REFUSED = "solution_refused", _("Solution refused")
+        ESCALATION_REQUESTED = "escalation_requested", _("Escalation requested")
+        PRIORITY_PROPOSED = "priority_proposed", _("Priority change proposed")
+        PRIORITY_DECLINED = "priority_declined", _("Priority change declined")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed by agreement")
+        PRIORITY_OVERRIDDEN = "priority_overridden", _("Priority overridden by a manager")
+        WORK_METHOD_AGREED = "work_method_agreed", _("Work method agreed")
+        SPLIT = "split", _("Split into a new request")
+        MERGED = "merged", _("Merged into another request")
+        MERGED_IN = "merged_in", _("Another request merged in")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(_("when"))
@@ -271,3 +307,138 @@ class RefusedRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_reason_display()}"
+
+
+class DiagnosticsRequest(models.Model):
+    """The engineer's request for named diagnostics; the customer's reply answers it."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="diagnostics_requests"
+    )
+    event = models.OneToOneField(
+        TicketEvent, on_delete=models.PROTECT, related_name="diagnostics_request"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer_event = models.ForeignKey(
+        TicketEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("diagnostics request")
+        verbose_name_plural = _("diagnostics requests")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DiagnosticsRequestItem(models.Model):
+    class Kind(models.TextChoices):
+        LOGS = "logs", _("Logs")
+        CONFIGURATION = "configuration", _("Configuration files")
+        TRACES = "traces", _("Traces")
+        NETWORK_DIAGRAM = "network_diagram", _("Network diagram")
+        OTHER = "other", _("Other")
+
+    request = models.ForeignKey(DiagnosticsRequest, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("details"), max_length=500, blank=True)
+    done = models.BooleanField(_("provided"), default=False)
+    done_at = models.DateTimeField(_("provided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("requested diagnostics item")
+        verbose_name_plural = _("requested diagnostics items")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="other") | ~Q(text=""), name="diagnostics_other_has_text"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text or self.get_kind_display()
+
+
+class PriorityProposal(models.Model):
+    """A priority change proposed by one side; only the other side's acceptance changes it."""
+
+    class Side(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        SUPPORT = "support", _("Support")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        SUPERSEDED = "superseded", _("Superseded by a manager's override")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="priority_proposals")
+    side = models.CharField(_("proposed by side"), max_length=10, choices=Side.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    from_priority = models.ForeignKey(
+        "regulations.Priority", on_delete=models.PROTECT, related_name="+"
+    )
+    to_priority = models.ForeignKey(
+        "regulations.Priority", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("proposed"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("priority change proposal")
+        verbose_name_plural = _("priority change proposals")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(state="pending"),
+                name="one_pending_priority_proposal",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.from_priority_id} → {self.to_priority_id}"
+
+
+class Escalation(models.Model):
+    """A customer's escalation request: why, and the escalation level it raised the ticket to."""
+
+    class Reason(models.TextChoices):
+        SIGNIFICANT_DELAY = "significant_delay", _("Significant delay")
+        INCORRECT_ANSWERS = "incorrect_answers", _("Incorrect answers")
+        OTHER = "other", _("Other")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    text = models.TextField(_("comment"), blank=True)
+    level = models.PositiveSmallIntegerField(_("escalation level"))
+    priority_proposal = models.OneToOneField(
+        PriorityProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="escalation"
+    )
+    created_at = models.DateTimeField(_("requested"))
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.level}"

@@ -1,0 +1,452 @@
+"""API v1 ticket actions and attachments: schema in → one service → ticket summary out.
+
+Mounted in api.py. A ticket the user may not see is 404 (``access.get_ticket_for_user``), with no
+hint that it exists. A refused action is JSON ``{code, message, fields}``: 403 for the role, 409
+for the state, 422 for the input. Input schemas carry only what the action needs, so a customer
+cannot set priority, owner, team, state, deadlines or the internal flag through extra fields.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from supportdesk.accounts import access
+from supportdesk.accounts.models import User
+from supportdesk.tickets import attachments as attachment_files
+from supportdesk.tickets import services
+from supportdesk.tickets.models import Attachment, PriorityProposal, Ticket, TicketEvent
+from supportdesk.tickets.services import RequestedItem, TicketActionError
+
+router = Router(tags=["ticket actions"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: list[str] = []
+
+
+class ProposalOut(Schema):
+    id: int
+    side: str
+    from_priority: str
+    to_priority: str
+    reason: str
+
+
+class TicketSummaryOut(Schema):
+    number: str
+    subject: str
+    state: str
+    close_reason: str
+    priority: str
+    level: str
+    owner: str | None
+    escalation_level: int
+    work_method: str | None
+    pending_priority_proposal: ProposalOut | None
+    split_from: str | None
+    merged_into: str | None
+    registered_at: datetime.datetime
+    closed_at: datetime.datetime | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class RejectedFileOut(Schema):
+    name: str
+    code: str
+    message: str
+
+
+class UploadOut(Schema):
+    ticket: TicketSummaryOut
+    attachments: list[AttachmentOut]
+    rejected: list[RejectedFileOut]
+
+
+ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+RESPONSES = {200: TicketSummaryOut, **ERRORS}
+
+
+def summary(ticket: Ticket) -> dict:
+    ticket = Ticket.objects.select_related(
+        "priority", "level", "owner__user", "work_method", "split_from", "merged_into"
+    ).get(pk=ticket.pk)
+    proposal = (
+        ticket.priority_proposals.select_related("from_priority", "to_priority")
+        .filter(state=PriorityProposal.State.PENDING)
+        .first()
+    )
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "state": ticket.state,
+        "close_reason": ticket.close_reason,
+        "priority": ticket.priority.code,
+        "level": ticket.level.code,
+        "owner": str(ticket.owner.user) if ticket.owner else None,
+        "escalation_level": ticket.escalation_level,
+        "work_method": ticket.work_method.code if ticket.work_method else None,
+        "pending_priority_proposal": (
+            {
+                "id": proposal.pk,
+                "side": proposal.side,
+                "from_priority": proposal.from_priority.code,
+                "to_priority": proposal.to_priority.code,
+                "reason": proposal.reason,
+            }
+            if proposal
+            else None
+        ),
+        "split_from": ticket.split_from.number if ticket.split_from else None,
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "registered_at": ticket.registered_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+def _error(error: TicketActionError) -> Status:
+    return Status(
+        error.status, {"code": error.code, "message": error.message, "fields": error.fields}
+    )
+
+
+def _act(request: HttpRequest, number: str, call: Callable[[Ticket], Ticket], status: int = 200):
+    ticket = access.get_ticket_for_user(request.user, number)  # 404 before anything else
+    try:
+        ticket = call(ticket)
+    except TicketActionError as error:
+        return _error(error)
+    return Status(status, summary(ticket))
+
+
+class AssignIn(Schema):
+    assignee: str  # the agent's e-mail address
+    reason: str = ""
+
+
+class TextIn(Schema):
+    body: str
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class ItemIn(Schema):
+    kind: str
+    text: str = ""
+
+
+class DiagnosticsIn(Schema):
+    items: list[ItemIn]
+    message: str = ""
+
+
+class EscalateIn(Schema):
+    reason: str
+    text: str = ""
+    priority: str = ""
+    priority_reason: str = ""
+
+
+class PriorityIn(Schema):
+    priority: str
+    reason: str = ""
+
+
+class WorkMethodIn(Schema):
+    method: str
+    note: str = ""
+
+
+class SplitIn(Schema):
+    subject: str = ""
+    description: str
+
+
+class MergeIn(Schema):
+    target: str  # the number of the ticket this one is merged into
+    reason: str = ""
+
+
+class CloseIn(Schema):
+    close_reason: str
+    reason: str = ""
+
+
+@router.post("/tickets/{number}/take", response=RESPONSES, summary="Take the ticket")
+def take(request: HttpRequest, number: str):
+    return _act(request, number, lambda t: services.take_ticket(ticket=t, actor=request.user))
+
+
+@router.post("/tickets/{number}/assign", response=RESPONSES, summary="Assign or reassign")
+def assign(request: HttpRequest, number: str, payload: AssignIn):
+    assignee = User.objects.filter(email__iexact=payload.assignee, agent__isnull=False).first()
+    return _act(
+        request,
+        number,
+        lambda t: services.assign_ticket(
+            ticket=t, actor=request.user, assignee=assignee, reason=payload.reason
+        ),
+    )
+
+
+@router.post("/tickets/{number}/replies", response=RESPONSES, summary="Public reply")
+def reply(request: HttpRequest, number: str, payload: TextIn):
+    """An agent's public reply, or the customer's reply (which answers a diagnostics request)."""
+    if access.is_agent(request.user):
+        service = services.add_public_reply
+    else:
+        service = services.add_customer_reply
+    return _act(request, number, lambda t: service(ticket=t, actor=request.user, body=payload.body))
+
+
+@router.post("/tickets/{number}/notes", response=RESPONSES, summary="Internal note (agents)")
+def note(request: HttpRequest, number: str, payload: TextIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.add_internal_note(ticket=t, actor=request.user, body=payload.body),
+    )
+
+
+@router.post("/tickets/{number}/diagnostics-requests", response=RESPONSES)
+def request_diagnostics(request: HttpRequest, number: str, payload: DiagnosticsIn):
+    items = [RequestedItem(kind=item.kind, text=item.text) for item in payload.items]
+    return _act(
+        request,
+        number,
+        lambda t: services.request_diagnostics(
+            ticket=t, actor=request.user, items=items, message=payload.message
+        ),
+    )
+
+
+@router.post("/tickets/{number}/solution", response=RESPONSES, summary="Propose the solution")
+def propose_solution(request: HttpRequest, number: str, payload: TextIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.propose_solution(ticket=t, actor=request.user, body=payload.body),
+    )
+
+
+@router.post("/tickets/{number}/confirm", response=RESPONSES, summary="Confirm the solution")
+def confirm(request: HttpRequest, number: str, payload: CommentIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.confirm_solution(ticket=t, actor=request.user, comment=payload.comment),
+    )
+
+
+@router.post("/tickets/{number}/refuse", response=RESPONSES, summary="Refuse with reasons")
+def refuse(request: HttpRequest, number: str, payload: ReasonIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.refuse_solution(ticket=t, actor=request.user, reason=payload.reason),
+    )
+
+
+@router.post("/tickets/{number}/escalate", response=RESPONSES, summary="Request escalation")
+def escalate(request: HttpRequest, number: str, payload: EscalateIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.request_escalation(
+            ticket=t,
+            actor=request.user,
+            reason=payload.reason,
+            text=payload.text,
+            priority_code=payload.priority,
+            priority_reason=payload.priority_reason,
+        ),
+    )
+
+
+@router.post("/tickets/{number}/priority-proposals", response=RESPONSES)
+def propose_priority(request: HttpRequest, number: str, payload: PriorityIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.propose_priority_change(
+            ticket=t, actor=request.user, priority_code=payload.priority, reason=payload.reason
+        ),
+    )
+
+
+@router.post("/tickets/{number}/priority-proposals/{proposal_id}/accept", response=RESPONSES)
+def accept_priority(request: HttpRequest, number: str, proposal_id: int):
+    return _act(
+        request,
+        number,
+        lambda t: services.accept_priority_change(
+            ticket=t, actor=request.user, proposal_id=proposal_id
+        ),
+    )
+
+
+@router.post("/tickets/{number}/priority-proposals/{proposal_id}/decline", response=RESPONSES)
+def decline_priority(request: HttpRequest, number: str, proposal_id: int, payload: ReasonIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.decline_priority_change(
+            ticket=t, actor=request.user, proposal_id=proposal_id, reason=payload.reason
+        ),
+    )
+
+
+@router.post("/tickets/{number}/priority-override", response=RESPONSES, summary="Manager only")
+def override_priority(request: HttpRequest, number: str, payload: PriorityIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.override_priority(
+            ticket=t, actor=request.user, priority_code=payload.priority, reason=payload.reason
+        ),
+    )
+
+
+@router.post("/tickets/{number}/work-method", response=RESPONSES, summary="Agree a work method")
+def work_method(request: HttpRequest, number: str, payload: WorkMethodIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.agree_work_method(
+            ticket=t, actor=request.user, method_code=payload.method, note=payload.note
+        ),
+    )
+
+
+@router.post(
+    "/tickets/{number}/split",
+    response={201: TicketSummaryOut, **ERRORS},
+    summary="Split into a new ticket (returns the new one)",
+)
+def split(request: HttpRequest, number: str, payload: SplitIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.split_ticket(
+            ticket=t, actor=request.user, subject=payload.subject, description=payload.description
+        ),
+        status=201,
+    )
+
+
+@router.post("/tickets/{number}/merge", response=RESPONSES, summary="Merge into another ticket")
+def merge(request: HttpRequest, number: str, payload: MergeIn):
+    ticket = access.get_ticket_for_user(request.user, number)
+    target = access.visible_tickets(request.user).filter(number=payload.target).first()
+    if target is None:
+        return Status(404, {"code": "not_found", "message": _("Not found."), "fields": ["target"]})
+    return _act(
+        request,
+        ticket.number,
+        lambda t: services.merge_ticket(
+            ticket=t, actor=request.user, target=target, reason=payload.reason
+        ),
+    )
+
+
+@router.post("/tickets/{number}/reopen", response=RESPONSES, summary="Reopen (agents)")
+def reopen(request: HttpRequest, number: str, payload: ReasonIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.reopen_ticket(ticket=t, actor=request.user, reason=payload.reason),
+    )
+
+
+@router.post("/tickets/{number}/withdraw", response=RESPONSES, summary="Withdraw (customer)")
+def withdraw(request: HttpRequest, number: str, payload: ReasonIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.withdraw_ticket(ticket=t, actor=request.user, reason=payload.reason),
+    )
+
+
+@router.post("/tickets/{number}/close", response=RESPONSES, summary="Close: not entitled, silence")
+def close(request: HttpRequest, number: str, payload: CloseIn):
+    return _act(
+        request,
+        number,
+        lambda t: services.close_ticket(
+            ticket=t, actor=request.user, close_reason=payload.close_reason, reason=payload.reason
+        ),
+    )
+
+
+@router.post(
+    "/tickets/{number}/attachments",
+    response={201: UploadOut, **ERRORS},
+    summary="Upload files with an optional message",
+)
+def upload(
+    request: HttpRequest,
+    number: str,
+    files: File[list[UploadedFile]],
+    body: Form[str] = "",
+    internal: Form[bool] = False,
+):
+    """A customer's upload is a customer reply (it answers a diagnostics request); an agent's is a
+    public reply, or an internal note with ``internal=true``. Refused files are listed in
+    ``rejected`` with the reason; the message and the accepted files are kept."""
+    ticket = access.get_ticket_for_user(request.user, number)
+    if not access.is_agent(request.user):
+        service, kind = services.add_customer_reply, TicketEvent.Kind.CUSTOMER_REPLY
+    elif internal:
+        service, kind = services.add_internal_note, TicketEvent.Kind.INTERNAL_NOTE
+    else:
+        service, kind = services.add_public_reply, TicketEvent.Kind.PUBLIC_REPLY
+    try:
+        ticket = service(ticket=ticket, actor=request.user, body=body, files=files)
+    except TicketActionError as error:
+        return _error(error)
+    event = TicketEvent.objects.filter(ticket=ticket, actor=request.user, kind=kind).latest("id")
+    return Status(
+        201,
+        {
+            "ticket": summary(ticket),
+            "attachments": [
+                {
+                    "id": a.pk,
+                    "name": a.original_name,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                }
+                for a in event.attachments.order_by("id")
+            ],
+            "rejected": event.data.get("rejected_files", []),
+        },
+    )
+
+
+@router.get("/attachments/{attachment_id}", response={404: ErrorOut}, summary="Download a file")
+def download(request: HttpRequest, attachment_id: int):
+    """The file as a download, after the permission check; 404 for anything the user may not
+    see (another organization's ticket, an internal note's file for a customer)."""
+    attachment: Attachment = access.get_attachment_for_user(request.user, attachment_id)
+    return attachment_files.attachment_response(attachment)

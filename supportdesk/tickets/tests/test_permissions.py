@@ -1,0 +1,123 @@
+"""access.can_act for every action and every member of the cast, owned and unowned tickets."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+
+from supportdesk.accounts import access
+from supportdesk.tickets import services
+from supportdesk.tickets.tests.test_lifecycle import sep_ticket
+
+NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)
+
+CAST = [
+    "customer_alpha",
+    "orgadmin_alpha",
+    "colleague_alpha",
+    "customer_beta",
+    "customer_gamma",
+    "engineer",
+    "engineer_en",
+    "dispatcher",
+    "manager",
+    "administrator",
+]
+CUSTOMERS = {"customer_alpha", "orgadmin_alpha"}
+WORKERS = {"engineer", "manager", "administrator"}  # engineer = the owner here
+MANAGERS = {"manager", "administrator"}
+
+# A ticket of customer_alpha (regulation 000, team "Russian support") owned by the engineer.
+OWNED = {
+    "customer_reply": CUSTOMERS,
+    "confirm_solution": CUSTOMERS,
+    "refuse_solution": CUSTOMERS,
+    "escalate": CUSTOMERS,
+    "withdraw": CUSTOMERS,
+    "public_reply": WORKERS,
+    "request_diagnostics": WORKERS,
+    "propose_solution": WORKERS,
+    "split": WORKERS,
+    "merge": WORKERS,
+    "close": WORKERS,
+    "propose_priority": CUSTOMERS | WORKERS,
+    "agree_work_method": CUSTOMERS | WORKERS,
+    "take": {"engineer", "manager", "administrator"},
+    "assign": WORKERS,  # the owner hands over; a manager reassigns; not the dispatcher
+    "internal_note": {"engineer", "dispatcher", "manager", "administrator"},
+    "reopen": WORKERS,
+    "override_priority": MANAGERS,
+    "no_such_action": set(),
+}
+# The same ticket before anyone owns it.
+UNOWNED = {
+    **OWNED,
+    "public_reply": MANAGERS,
+    "request_diagnostics": MANAGERS,
+    "propose_solution": MANAGERS,
+    "split": MANAGERS,
+    "merge": MANAGERS,
+    "close": MANAGERS,
+    "propose_priority": CUSTOMERS | MANAGERS,
+    "agree_work_method": CUSTOMERS | MANAGERS,
+    "assign": {"dispatcher", "manager", "administrator"},
+    "reopen": {"engineer", "manager", "administrator"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def allowed(cast, ticket, action: str) -> set[str]:
+    return {name for name in CAST if access.can_act(getattr(cast, name), ticket, action)}
+
+
+def test_visibility_of_the_ticket(cast):
+    ticket = sep_ticket(cast)
+    seeing = {name for name in CAST if access.can_see_ticket(getattr(cast, name), ticket)}
+    assert seeing == {
+        "customer_alpha",
+        "orgadmin_alpha",
+        "engineer",
+        "dispatcher",
+        "manager",
+        "administrator",
+    }
+
+
+@pytest.mark.parametrize("action", sorted(OWNED))
+def test_owned_ticket(cast, action):
+    ticket = services.take_ticket(ticket=sep_ticket(cast), actor=cast.engineer)
+    assert allowed(cast, ticket, action) == OWNED[action]
+
+
+@pytest.mark.parametrize("action", sorted(UNOWNED))
+def test_unowned_ticket(cast, action):
+    ticket = sep_ticket(cast)
+    assert allowed(cast, ticket, action) == UNOWNED[action]
+
+
+def test_owner_outside_the_team_still_works_the_ticket(cast):
+    ticket = sep_ticket(cast)
+    ticket = services.assign_ticket(ticket=ticket, actor=cast.manager, assignee=cast.engineer_en)
+    assert access.can_see_ticket(cast.engineer_en, ticket)
+    assert access.can_act(cast.engineer_en, ticket, "public_reply")
+    assert not access.can_act(cast.engineer, ticket, "public_reply")
+
+
+def test_customer_and_worker_predicates(cast):
+    ticket = services.take_ticket(ticket=sep_ticket(cast), actor=cast.engineer)
+    assert [name for name in CAST if access.is_ticket_customer(getattr(cast, name), ticket)] == [
+        "customer_alpha",
+        "orgadmin_alpha",
+    ]
+    assert [name for name in CAST if access.is_ticket_worker(getattr(cast, name), ticket)] == [
+        "engineer",
+        "manager",
+        "administrator",
+    ]
