@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
@@ -202,7 +202,7 @@ def create_ticket(request: HttpRequest, payload: RegistrationIn):
         )
     )
     ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
-    return 201, TicketOut.from_ticket(ticket)
+    return Status(201, TicketOut.from_ticket(ticket))
 
 
 class TicketFilter(Schema):
