@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import connections
 from django.utils.module_loading import import_string
 
 import config.celery
@@ -38,10 +38,19 @@ def _load_jobs() -> list[_Job]:
     ]
 
 
+def _release_connections() -> None:
+    """What Django does around each request: drop broken or expired database connections.
+
+    Without it a connection broken by a database restart would fail every later job. A connection
+    inside a transaction (a caller's, such as a test's) is left alone.
+    """
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
 def _run(job: _Job) -> None:
-    # A long-running process must drop connections the way a request cycle would, or a
-    # connection broken by a database restart would fail every later job.
-    close_old_connections()
+    _release_connections()
     started = time.monotonic()
     try:
         result = job.func()
@@ -51,7 +60,7 @@ def _run(job: _Job) -> None:
     else:
         logger.debug("job %s done in %.2f s: %s", job.name, time.monotonic() - started, result)
     finally:
-        close_old_connections()
+        _release_connections()
 
 
 def run_periodic(*, stop_event: threading.Event, once: bool = False) -> dict[str, int]:
