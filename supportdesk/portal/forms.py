@@ -17,6 +17,7 @@ from supportdesk.accounts.models import Contact
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.models import Contract
 from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
+from supportdesk.tickets.models import Escalation
 
 # The order fields appear in, whichever regulation asks for them.
 FIELD_ORDER = [
@@ -268,3 +269,130 @@ def _contract_label(contract: Contract) -> str:
         "level": contract.level.tr("name"),
         "date": date_format(contract.valid_to, "SHORT_DATE_FORMAT"),
     }
+
+
+# Ticket actions ---------------------------------------------------------------------------------
+# The forms only collect input. Whether an action may proceed (role, state, required reasons) is
+# decided by the service in ``tickets.services``; its TicketActionError lands on the form. Fields
+# the service insists on are marked ``required`` in HTML only, so the service's message is the one
+# the user reads when the browser check is bypassed.
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input. Type, size and emptiness are judged by the attachment service,
+    which keeps the text and lists each refused file with its reason."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def text_field(
+    label, *, rows: int = 4, required_in_browser: bool = False, **kwargs
+) -> forms.CharField:
+    attrs = {"rows": rows}
+    if required_in_browser:
+        attrs["required"] = True
+    return forms.CharField(
+        label=label, required=False, max_length=20000, widget=forms.Textarea(attrs=attrs), **kwargs
+    )
+
+
+class TicketActionForm(forms.Form):
+    """An action on one ticket by one user; subclasses read both to build their choices."""
+
+    def __init__(self, *args, ticket, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.user = user
+
+    def priority_choices(self) -> list[tuple[str, str]]:
+        others = Priority.objects.filter(regulation_id=self.ticket.regulation_id).exclude(
+            pk=self.ticket.priority_id
+        )
+        return priority_choices(others.order_by("rank"))
+
+
+class CustomerReplyForm(TicketActionForm):
+    field_order = ["provided_items", "body", "files"]
+    body = text_field(_("Your message"), rows=5)
+    files = MultipleFileField(label=_("Attach files"))
+    provided_items = forms.TypedMultipleChoiceField(
+        label=_("What you are sending"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, open_items=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_items = list(open_items)
+        self.fields["provided_items"].choices = [
+            (item.pk, item_label(item)) for item in self.open_items
+        ]
+        if not self.open_items:
+            del self.fields["provided_items"]
+        elif not self.is_bound:
+            self.initial["provided_items"] = [item.pk for item in self.open_items]
+
+
+def item_label(item) -> str:
+    """A requested diagnostics item as the customer reads it: "Configuration files: VPN"."""
+    if item.kind != "other" and item.text:
+        return f"{item.get_kind_display()}: {item.text}"
+    return item.text or str(item.get_kind_display())
+
+
+class ConfirmSolutionForm(TicketActionForm):
+    comment = text_field(_("Comment (optional)"), rows=2)
+
+
+class RefuseSolutionForm(TicketActionForm):
+    reason = text_field(
+        _("Why does the proposed solution not solve the problem?"), required_in_browser=True
+    )
+
+
+class EscalationForm(TicketActionForm):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=Escalation.Reason.choices, widget=forms.RadioSelect
+    )
+    text = text_field(_("Details"), rows=3, help_text=_("Required when the reason is “Other”."))
+    priority = forms.ChoiceField(label=_("Also propose a priority (optional)"), required=False)
+    priority_reason = forms.CharField(label=_("Why this priority"), max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [("", _("Keep the priority")), *self.priority_choices()]
+
+
+class PriorityProposalForm(TicketActionForm):
+    priority = forms.ChoiceField(label=_("New priority"))
+    reason = text_field(_("Reason"), rows=3, required_in_browser=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = self.priority_choices()
+
+
+class ProposalDecisionForm(TicketActionForm):
+    """Accept or decline the other side's pending priority proposal."""
+
+    proposal = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+
+
+class WithdrawForm(TicketActionForm):
+    reason = text_field(_("Reason (optional)"), rows=2)

@@ -1,4 +1,5 @@
-"""The customer portal: a contact's requests, new requests, contracts; the language switch.
+"""The customer portal: a contact's requests, new requests, the actions on a request, contracts;
+the language switch.
 
 Views check access through ``accounts.access``, validate, call one service and render.
 """
@@ -6,12 +7,13 @@ Views check access through ``accounts.access``, validate, call one service and r
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -22,10 +24,36 @@ from django.views.i18n import set_language
 from supportdesk.accounts import access
 from supportdesk.accounts.models import Contact, Language, User
 from supportdesk.contracts.entitlements import active_contracts, allowed_channel_rules, hotlines_for
-from supportdesk.portal.forms import RequestForm
-from supportdesk.regulations.models import Channel, Priority, SlaTarget
-from supportdesk.tickets.models import RefusedRegistration, TicketEvent, TicketState
-from supportdesk.tickets.services import RegistrationRefused, RegistrationRequest, register_ticket
+from supportdesk.portal.forms import (
+    ConfirmSolutionForm,
+    CustomerReplyForm,
+    EscalationForm,
+    PriorityProposalForm,
+    ProposalDecisionForm,
+    RefuseSolutionForm,
+    RequestForm,
+    WithdrawForm,
+)
+from supportdesk.regulations.models import Channel, Priority, SlaTarget, WorkMethod
+from supportdesk.tickets import attachments, services
+from supportdesk.tickets.models import (
+    Attachment,
+    CloseReason,
+    DiagnosticsRequest,
+    DiagnosticsRequestItem,
+    Escalation,
+    PriorityProposal,
+    RefusedRegistration,
+    Ticket,
+    TicketEvent,
+    TicketState,
+)
+from supportdesk.tickets.services import (
+    RegistrationRefused,
+    RegistrationRequest,
+    TicketActionError,
+    register_ticket,
+)
 
 PAGE_SIZE = 25
 STATE_FILTERS = {
@@ -65,7 +93,11 @@ def keyset_page(tickets: QuerySet, cursor: str, size: int = PAGE_SIZE) -> tuple[
     after = parse_cursor(cursor)
     if after is not None:
         moment, pk = after
-        tickets = tickets.filter(Q(registered_at__lt=moment) | Q(registered_at=moment, id__lt=pk))
+        # The redundant bound lets PostgreSQL start the index scan at the cursor instead of
+        # filtering every newer row out (bench/README.md).
+        tickets = tickets.filter(registered_at__lte=moment).filter(
+            Q(registered_at__lt=moment) | Q(registered_at=moment, id__lt=pk)
+        )
     rows = list(tickets[: size + 1])
     if len(rows) <= size:
         return rows, None
@@ -217,11 +249,418 @@ def actor_label(event: TicketEvent) -> str:
     return actor.get_full_name() or actor.email
 
 
+def timeline_items(ticket, events, *, label, for_customer: bool) -> list[dict]:
+    """Events with what the page shows beside them: files, requested diagnostics, and the event's
+    details in words. ``events`` is already filtered for the reader (``customer_timeline``)."""
+    events = list(events)
+    ids = [event.pk for event in events]
+    files: dict[int, list] = {}
+    for attachment in Attachment.objects.filter(event_id__in=ids).order_by("id"):
+        files.setdefault(attachment.event_id, []).append(attachment)
+    requests = {
+        request.event_id: request
+        for request in DiagnosticsRequest.objects.filter(event_id__in=ids).prefetch_related("items")
+    }
+    names = {
+        "priority": {
+            p.code: p.tr("name")
+            for p in Priority.objects.filter(regulation_id=ticket.regulation_id)
+        },
+        "method": {
+            m.code: m.tr("name")
+            for m in WorkMethod.objects.filter(regulation_id=ticket.regulation_id)
+        },
+    }
+    return [
+        {
+            "event": event,
+            "actor": label(event),
+            "internal": event.is_internal,
+            "attachments": files.get(event.pk, []),
+            "diagnostics": requests.get(event.pk),
+            "details": event_details(event, names, for_customer=for_customer),
+            "rejected": event.data.get("rejected_files", []),
+        }
+        for event in events
+    ]
+
+
+def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> list[str]:
+    """The event's data in words, e.g. "In progress → Waiting for customer"."""
+    Kind = TicketEvent.Kind
+    data = event.data or {}
+
+    def label(choices, value) -> str:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return str(value or "—")
+
+    def arrow(left, right) -> str:
+        return _("%(from)s → %(to)s") % {"from": left, "to": right}
+
+    lines: list[str] = []
+    if event.kind == Kind.STATE_CHANGED:
+        lines.append(
+            arrow(label(TicketState, data.get("from")), label(TicketState, data.get("to")))
+        )
+        if data.get("close_reason"):
+            lines.append(label(CloseReason, data["close_reason"]))
+    elif event.kind in (
+        Kind.PRIORITY_PROPOSED,
+        Kind.PRIORITY_CHANGED,
+        Kind.PRIORITY_DECLINED,
+        Kind.PRIORITY_OVERRIDDEN,
+    ):
+        priority = names["priority"]
+        lines.append(
+            arrow(
+                priority.get(data.get("from"), data.get("from")),
+                priority.get(data.get("to"), data.get("to")),
+            )
+        )
+    elif event.kind == Kind.ESCALATION_REQUESTED:
+        lines.append(
+            _("%(reason)s; escalation level %(level)s")
+            % {"reason": label(Escalation.Reason, data.get("reason")), "level": data.get("to")}
+        )
+    elif event.kind == Kind.WORK_METHOD_AGREED:
+        lines.append(names["method"].get(data.get("to"), data.get("to")))
+    elif event.kind == Kind.ASSIGNED and not for_customer:
+        # Agents' names only: the customer's page never carries them beyond the actor label.
+        if data.get("from_name"):
+            lines.append(arrow(data["from_name"], data.get("to_name")))
+        elif data.get("to_name"):
+            lines.append(_("To %(name)s") % {"name": data["to_name"]})
+    return lines
+
+
+def _ticket_query(user: User):
+    return access.visible_tickets(user).select_related(
+        "organization",
+        "contact__user",
+        "contract",
+        "level",
+        "regulation",
+        "product",
+        "priority",
+        "owner__user",
+        "team",
+        "work_method",
+        "split_from",
+        "merged_into",
+    )
+
+
+def load_ticket(user: User, number: str) -> Ticket:
+    """``access.get_ticket_for_user`` with everything the ticket page shows joined in."""
+    ticket = _ticket_query(user).filter(number=number).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+# Which actions apply ----------------------------------------------------------------------------
+# Roles come from ``access.can_act`` (what the services check); the states mirror the services'
+# own state checks, so a form is only offered where the action can succeed.
+
+OPEN_STATES = frozenset(
+    {
+        TicketState.REGISTERED,
+        TicketState.IN_PROGRESS,
+        TicketState.WAITING_FOR_CUSTOMER,
+        TicketState.SOLUTION_PROPOSED,
+    }
+)
+ACTION_STATES = {
+    "take": OPEN_STATES,
+    "assign": OPEN_STATES,
+    "public_reply": OPEN_STATES,
+    "internal_note": frozenset(TicketState.values),
+    "request_diagnostics": {TicketState.IN_PROGRESS},
+    "propose_solution": {TicketState.IN_PROGRESS},
+    "propose_priority": OPEN_STATES,
+    "override_priority": OPEN_STATES,
+    "agree_work_method": OPEN_STATES,
+    "split": OPEN_STATES,
+    "merge": OPEN_STATES,
+    "reopen": {TicketState.CLOSED},
+    "close": OPEN_STATES,
+    "customer_reply": OPEN_STATES,
+    "confirm_solution": {TicketState.SOLUTION_PROPOSED},
+    "refuse_solution": {TicketState.SOLUTION_PROPOSED},
+    "escalate": OPEN_STATES,
+    "withdraw": OPEN_STATES,
+}
+
+
+def pending_proposal(ticket: Ticket) -> PriorityProposal | None:
+    return (
+        ticket.priority_proposals.filter(state=PriorityProposal.State.PENDING)
+        .select_related("from_priority", "to_priority", "proposed_by")
+        .first()
+    )
+
+
+def allowed_actions(user: User, ticket: Ticket, names, proposal=None) -> set[str]:
+    """The actions of ``names`` this user may take on this ticket now; "decide_priority" is the
+    other side's answer to a pending priority proposal."""
+    allowed = set()
+    for name in names:
+        if name == "decide_priority":
+            if proposal is not None and (
+                access.is_ticket_worker(user, ticket)
+                if proposal.side == PriorityProposal.Side.CUSTOMER
+                else access.is_ticket_customer(user, ticket)
+            ):
+                allowed.add(name)
+            continue
+        if ticket.state not in ACTION_STATES[name] or not access.can_act(user, ticket, name):
+            continue
+        if name == "take" and ticket.owner_id is not None:
+            continue
+        if name == "reopen" and ticket.merged_into_id is not None:
+            continue
+        if name == "propose_priority" and proposal is not None:
+            continue
+        allowed.add(name)
+    return allowed
+
+
+def run_action(form, perform: Callable[[dict], Ticket]) -> Ticket | None:
+    """Validate ``form`` and call one service. On a TicketActionError nothing changed: its message
+    goes onto the form (on the field it names) and None is returned."""
+    if not form.is_valid():
+        form.status = 422
+        return None
+    try:
+        return perform(form.cleaned_data)
+    except TicketActionError as error:
+        if error.status == 404 and not error.fields:
+            raise Http404 from error
+        field = next((name for name in error.fields if name in form.fields), None)
+        form.add_error(field, error.message)
+        form.status = error.status
+        return None
+
+
+def form_error(form) -> str:
+    """The first error of a failed form, for the alert at the top of the page."""
+    for errors in form.errors.values():
+        if errors:
+            return errors[0]
+    return ""
+
+
+# Customer's ticket page -------------------------------------------------------------------------
+
+CUSTOMER_ACTIONS = [
+    "customer_reply",
+    "confirm_solution",
+    "refuse_solution",
+    "escalate",
+    "propose_priority",
+    "decide_priority",
+    "withdraw",
+]
+CUSTOMER_FORMS = {
+    "confirm_solution": ConfirmSolutionForm,
+    "refuse_solution": RefuseSolutionForm,
+    "escalate": EscalationForm,
+    "propose_priority": PriorityProposalForm,
+    "decide_priority": ProposalDecisionForm,
+    "withdraw": WithdrawForm,
+}
+
+
+def open_diagnostics_items(ticket: Ticket) -> list[DiagnosticsRequestItem]:
+    request = ticket.diagnostics_requests.filter(answered_at__isnull=True).order_by("-id").first()
+    return list(request.items.filter(done=False)) if request is not None else []
+
+
+def _customer_form(name: str, ticket: Ticket, user: User, data=None, files=None, proposal=None):
+    kwargs: dict = {"ticket": ticket, "user": user}
+    if name == "customer_reply":
+        return CustomerReplyForm(data, files, open_items=open_diagnostics_items(ticket), **kwargs)
+    form = CUSTOMER_FORMS[name](data, files, **kwargs)
+    if name == "decide_priority" and proposal is not None and data is None:
+        form.initial["proposal"] = proposal.pk
+    return form
+
+
 @login_required
 def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
-    ticket = access.get_ticket_for_user(request.user, number)
-    events = [{"event": event, "actor": actor_label(event)} for event in customer_timeline(ticket)]
-    return render(request, "portal/ticket_detail.html", {"ticket": ticket, "events": events})
+    return _customer_page(request, load_ticket(request.user, number))
+
+
+def _customer_page(
+    request: HttpRequest, ticket: Ticket, failed: tuple[str, object] | None = None
+) -> HttpResponse:
+    proposal = pending_proposal(ticket)
+    allowed = allowed_actions(request.user, ticket, CUSTOMER_ACTIONS, proposal)
+    forms = {
+        name: _customer_form(name, ticket, request.user, proposal=proposal)
+        for name in CUSTOMER_ACTIONS
+        if name in allowed
+    }
+    status = 200
+    error = ""
+    if failed is not None:
+        name, form = failed
+        forms[name] = form
+        status = getattr(form, "status", 422)
+        error = form_error(form)
+    events = timeline_items(ticket, customer_timeline(ticket), label=actor_label, for_customer=True)
+    context = {
+        "ticket": ticket,
+        "events": events,
+        "attachments": [a for item in events for a in item["attachments"]],
+        "forms": forms,
+        "proposal": proposal,
+        "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
+        "error": error,
+    }
+    return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+def _customer_action(
+    request: HttpRequest, number: str, name: str, perform, success: str
+) -> HttpResponse:
+    """Check access, validate, call one service, redirect back; a refusal re-renders the page
+    with the message and the user's input, and nothing changed."""
+    ticket = load_ticket(request.user, number)
+    form = _customer_form(name, ticket, request.user, request.POST, request.FILES)
+    if run_action(form, lambda data: perform(ticket, request.user, data)) is None:
+        return _customer_page(request, ticket, failed=(name, form))
+    messages.success(request, success)
+    return redirect("ticket_detail", ticket.number)
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.add_customer_reply(
+            ticket=ticket,
+            actor=actor,
+            body=data["body"],
+            files=data["files"],
+            provided_items=data.get("provided_items"),
+        )
+
+    return _customer_action(request, number, "customer_reply", perform, _("Your message is sent."))
+
+
+@login_required
+@require_POST
+def ticket_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.confirm_solution(ticket=ticket, actor=actor, comment=data["comment"])
+
+    return _customer_action(
+        request,
+        number,
+        "confirm_solution",
+        perform,
+        _("Thank you. You confirmed the solution and the request is closed."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_refuse(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.refuse_solution(ticket=ticket, actor=actor, reason=data["reason"])
+
+    return _customer_action(
+        request,
+        number,
+        "refuse_solution",
+        perform,
+        _("Your refusal is recorded; the engineer continues working on the request."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_escalate(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.request_escalation(
+            ticket=ticket,
+            actor=actor,
+            reason=data["reason"],
+            text=data["text"],
+            priority_code=data["priority"],
+            priority_reason=data["priority_reason"],
+        )
+
+    return _customer_action(
+        request,
+        number,
+        "escalate",
+        perform,
+        _("Your escalation is recorded and the people responsible are notified."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.propose_priority_change(
+            ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
+        )
+
+    return _customer_action(
+        request,
+        number,
+        "propose_priority",
+        perform,
+        _("Your priority proposal is sent; it takes effect when support accepts it."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.accept_priority_change(
+            ticket=ticket, actor=actor, proposal_id=data["proposal"]
+        )
+
+    return _customer_action(
+        request, number, "decide_priority", perform, _("The new priority is in effect.")
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.decline_priority_change(
+            ticket=ticket, actor=actor, proposal_id=data["proposal"], reason=data["reason"]
+        )
+
+    return _customer_action(
+        request, number, "decide_priority", perform, _("The priority stays as it was.")
+    )
+
+
+@login_required
+@require_POST
+def ticket_withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.withdraw_ticket(ticket=ticket, actor=actor, reason=data["reason"])
+
+    return _customer_action(
+        request, number, "withdraw", perform, _("The request is withdrawn and closed.")
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of a ticket the user may see, as a download; 404 for anything else."""
+    return attachments.attachment_response(access.get_attachment_for_user(request.user, pk))
 
 
 # Contracts --------------------------------------------------------------------------------------

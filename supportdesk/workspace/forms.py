@@ -1,13 +1,19 @@
-"""The dispatcher's form: a phone request registered on a caller's behalf."""
+"""The dispatcher's form for phone requests, and the agent's forms for actions on a ticket.
+
+Action forms only collect input; the lifecycle service decides whether the action may proceed.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.accounts.models import Contact, Organization
+from supportdesk.accounts import access
+from supportdesk.accounts.models import Agent, Contact, Organization
 from supportdesk.catalog.models import Product
-from supportdesk.regulations.models import Priority
+from supportdesk.portal.forms import MultipleFileField, TicketActionForm, text_field
+from supportdesk.regulations.models import Priority, WorkMethod
+from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
 
 
 class LookupForm(forms.Form):
@@ -81,3 +87,134 @@ def _contact_label(contact: Contact) -> str:
     if contact.support_contact_id:
         return f"{name} ({contact.support_contact_id})"
     return name
+
+
+# Ticket actions ---------------------------------------------------------------------------------
+
+
+class TakeForm(TicketActionForm):
+    pass
+
+
+class AssignForm(TicketActionForm):
+    """Engineers and managers of the ticket's team (any team when it has none)."""
+
+    assignee = forms.ModelChoiceField(label=_("Engineer"), queryset=Agent.objects.none())
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        help_text=_("Required when the request already has an owner."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        agents = Agent.objects.filter(
+            role__in=(Agent.Role.ENGINEER, Agent.Role.MANAGER), user__is_active=True
+        )
+        if self.ticket.team_id is not None:
+            agents = agents.filter(teams=self.ticket.team_id)
+        if self.ticket.owner_id is not None:
+            agents = agents.exclude(pk=self.ticket.owner_id)
+        self.fields["assignee"].queryset = agents.select_related("user").order_by(
+            "user__last_name", "user__first_name"
+        )
+        self.fields["assignee"].label_from_instance = _agent_label
+
+
+class ReplyForm(TicketActionForm):
+    body = text_field(_("Message"), rows=5)
+    files = MultipleFileField(label=_("Attach files"))
+
+
+class NoteForm(TicketActionForm):
+    body = text_field(_("Note"), rows=3)
+    files = MultipleFileField(label=_("Attach files"))
+
+
+class DiagnosticsForm(TicketActionForm):
+    items = forms.MultipleChoiceField(
+        label=_("Request"),
+        choices=DiagnosticsRequestItem.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    other = forms.CharField(label=_("Other (describe)"), max_length=500, required=False)
+    message = text_field(_("Message to the customer"), rows=3)
+
+
+class SolutionForm(TicketActionForm):
+    body = text_field(_("Proposed solution"), rows=5, required_in_browser=True)
+    files = MultipleFileField(label=_("Attach files"))
+
+
+class OverridePriorityForm(TicketActionForm):
+    priority = forms.ChoiceField(label=_("Priority"))
+    reason = text_field(_("Reason"), rows=2, required_in_browser=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = self.priority_choices()
+
+
+class WorkMethodForm(TicketActionForm):
+    """Only the methods the regulation allows at the ticket's support level."""
+
+    method = forms.ChoiceField(label=_("Work method"))
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [
+            (method.code, method.tr("name")) for method in allowed_work_methods(self.ticket)
+        ]
+        if self.ticket.work_method_id and not self.is_bound:
+            self.initial["method"] = self.ticket.work_method.code
+
+
+def allowed_work_methods(ticket: Ticket) -> list[WorkMethod]:
+    methods = WorkMethod.objects.filter(regulation_id=ticket.regulation_id).prefetch_related(
+        "levels"
+    )
+    return [
+        method
+        for method in methods.order_by("id")
+        if not method.levels.all() or any(lv.pk == ticket.level_id for lv in method.levels.all())
+    ]
+
+
+class SplitForm(TicketActionForm):
+    subject = forms.CharField(label=_("Subject of the new request"), max_length=200, required=False)
+    description = text_field(
+        _("Description of the second problem"), rows=4, required_in_browser=True
+    )
+
+
+class MergeForm(TicketActionForm):
+    target = forms.CharField(
+        label=_("Merge into request number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "SD-2026-000123", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+    def clean_target(self) -> Ticket:
+        # The same visibility as everywhere else: an invisible number does not exist.
+        number = self.cleaned_data["target"].strip().upper()
+        target = access.visible_tickets(self.user).filter(number=number).first()
+        if target is None:
+            raise forms.ValidationError(_("There is no request %(number)s.") % {"number": number})
+        return target
+
+
+class ReopenForm(TicketActionForm):
+    reason = text_field(_("Why is the request reopened?"), rows=2, required_in_browser=True)
+
+
+class NotEntitledForm(TicketActionForm):
+    reason = text_field(_("Why is the customer not entitled?"), rows=2, required_in_browser=True)
+
+
+def _agent_label(agent: Agent) -> str:
+    name = agent.user.get_full_name() or agent.user.email
+    return f"{name} ({agent.get_role_display()})"

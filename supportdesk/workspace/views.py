@@ -1,4 +1,5 @@
-"""The agent workspace: the queue and the dispatcher console for phone requests."""
+"""The agent workspace: the queue, the ticket page with every agent action, and the dispatcher
+console for phone requests. Views check access, validate, call one service, redirect back."""
 
 from __future__ import annotations
 
@@ -12,14 +13,47 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from supportdesk.accounts import access
 from supportdesk.accounts.models import Contact, ContactPhone, Organization, normalize_phone
 from supportdesk.contracts.models import Contract, LicenseKey
-from supportdesk.portal.views import keyset_page
+from supportdesk.portal.forms import PriorityProposalForm, ProposalDecisionForm
+from supportdesk.portal.views import (
+    allowed_actions,
+    form_error,
+    keyset_page,
+    load_ticket,
+    pending_proposal,
+    run_action,
+    timeline_items,
+)
 from supportdesk.regulations.models import Channel
-from supportdesk.tickets.services import RegistrationRefused, RegistrationRequest, register_ticket
-from supportdesk.workspace.forms import LookupForm, PhoneRequestForm
+from supportdesk.tickets import services
+from supportdesk.tickets.models import Attachment, Ticket, TicketEvent
+from supportdesk.tickets.services import (
+    RegistrationRefused,
+    RegistrationRequest,
+    RequestedItem,
+    register_ticket,
+)
+from supportdesk.workspace.forms import (
+    AssignForm,
+    DiagnosticsForm,
+    LookupForm,
+    MergeForm,
+    NoteForm,
+    NotEntitledForm,
+    OverridePriorityForm,
+    PhoneRequestForm,
+    ReopenForm,
+    ReplyForm,
+    SolutionForm,
+    SplitForm,
+    TakeForm,
+    WorkMethodForm,
+)
 
 
 @login_required
@@ -36,6 +70,330 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_first_page": not request.GET.get("after"),
     }
     return render(request, "workspace/home.html", context)
+
+
+# Ticket page ------------------------------------------------------------------------------------
+
+AGENT_FORMS = {
+    "take": TakeForm,
+    "assign": AssignForm,
+    "public_reply": ReplyForm,
+    "internal_note": NoteForm,
+    "request_diagnostics": DiagnosticsForm,
+    "propose_solution": SolutionForm,
+    "propose_priority": PriorityProposalForm,
+    "decide_priority": ProposalDecisionForm,
+    "override_priority": OverridePriorityForm,
+    "agree_work_method": WorkMethodForm,
+    "split": SplitForm,
+    "merge": MergeForm,
+    "reopen": ReopenForm,
+    "close": NotEntitledForm,
+}
+# Posted with htmx: they add to the timeline and change nothing else on the page.
+TIMELINE_FORMS = {"public_reply": "reply-form", "internal_note": "note-form"}
+
+
+def _agent_ticket(request: HttpRequest, number: str) -> Ticket:
+    """The ticket for an agent: 403 for anybody else, 404 outside the agent's queue."""
+    if not access.is_agent(request.user):
+        raise PermissionDenied
+    return load_ticket(request.user, number)
+
+
+def agent_actor_label(event: TicketEvent) -> str:
+    actor = event.actor
+    if actor is None:
+        return _("System")
+    name = actor.get_full_name() or actor.email
+    return name if access.agent_of(actor) is not None else _("%(name)s (customer)") % {"name": name}
+
+
+def _agent_timeline(ticket: Ticket) -> list[dict]:
+    events = (
+        TicketEvent.objects.filter(ticket=ticket)
+        .select_related("actor__agent")
+        .order_by("created_at", "id")
+    )
+    return timeline_items(ticket, events, label=agent_actor_label, for_customer=False)
+
+
+@login_required
+def ticket(request: HttpRequest, number: str) -> HttpResponse:
+    return _ticket_page(request, _agent_ticket(request, number))
+
+
+def _ticket_page(
+    request: HttpRequest, ticket: Ticket, failed: tuple[str, object] | None = None
+) -> HttpResponse:
+    proposal = pending_proposal(ticket)
+    allowed = allowed_actions(request.user, ticket, AGENT_FORMS, proposal)
+    forms = {
+        name: form_class(ticket=ticket, user=request.user)
+        for name, form_class in AGENT_FORMS.items()
+        if name in allowed
+    }
+    if "decide_priority" in forms:
+        forms["decide_priority"].initial["proposal"] = proposal.pk
+    status, error = 200, ""
+    if failed is not None:
+        name, form = failed
+        forms[name] = form
+        status, error = getattr(form, "status", 422), form_error(form)
+    events = _agent_timeline(ticket)
+    context = {
+        "ticket": ticket,
+        "events": events,
+        "attachments": list(
+            Attachment.objects.filter(ticket=ticket).select_related("event").order_by("id")
+        ),
+        "forms": forms,
+        "proposal": proposal,
+        "error": error,
+    }
+    return render(request, "workspace/ticket.html", context, status=status)
+
+
+def _act(request: HttpRequest, number: str, name: str, perform, success) -> HttpResponse:
+    """Check access, validate, call one service, redirect back with a message. A refusal
+    re-renders the page (or, with htmx, the form) with the message and the input; nothing
+    changed."""
+    ticket = _agent_ticket(request, number)
+    form = AGENT_FORMS[name](request.POST, request.FILES, ticket=ticket, user=request.user)
+    result = run_action(form, lambda data: perform(ticket, request.user, data))
+    partial = TIMELINE_FORMS.get(name) if request.htmx else None
+    if partial is not None:
+        context = {"ticket": ticket, "forms": {name: form}}
+        if result is None:
+            response = render(request, f"workspace/ticket.html#{partial}", context)
+            return reswap(retarget(response, f"#{partial}"), "outerHTML")
+        context["forms"] = {name: AGENT_FORMS[name](ticket=ticket, user=request.user)}
+        context["events"] = _agent_timeline(ticket)
+        context["oob"] = partial
+        return render(request, "workspace/ticket_timeline_update.html", context)
+    if result is None:
+        return _ticket_page(request, ticket, failed=(name, form))
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect("workspace:ticket", ticket.number)
+
+
+@login_required
+@require_POST
+def ticket_take(request: HttpRequest, number: str) -> HttpResponse:
+    return _act(
+        request,
+        number,
+        "take",
+        lambda ticket, actor, data: services.take_ticket(ticket=ticket, actor=actor),
+        _("You own this request now."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_assign(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.assign_ticket(
+            ticket=ticket, actor=actor, assignee=data["assignee"].user, reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        number,
+        "assign",
+        perform,
+        lambda ticket: _("Assigned to %(name)s.") % {"name": ticket.owner.user},
+    )
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.add_public_reply(
+            ticket=ticket, actor=actor, body=data["body"], files=data["files"]
+        )
+
+    return _act(request, number, "public_reply", perform, _("The reply is sent to the customer."))
+
+
+@login_required
+@require_POST
+def ticket_note(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.add_internal_note(
+            ticket=ticket, actor=actor, body=data["body"], files=data["files"]
+        )
+
+    return _act(request, number, "internal_note", perform, _("The internal note is added."))
+
+
+@login_required
+@require_POST
+def ticket_diagnostics(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        items = [
+            RequestedItem(kind, data["other"] if kind == "other" else "") for kind in data["items"]
+        ]
+        return services.request_diagnostics(
+            ticket=ticket, actor=actor, items=items, message=data["message"]
+        )
+
+    return _act(
+        request,
+        number,
+        "request_diagnostics",
+        perform,
+        _("The diagnostics are requested; the request waits for the customer."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_solution(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.propose_solution(
+            ticket=ticket, actor=actor, body=data["body"], files=data["files"]
+        )
+
+    return _act(
+        request,
+        number,
+        "propose_solution",
+        perform,
+        _("The solution is proposed; the customer confirms or refuses it."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.propose_priority_change(
+            ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        number,
+        "propose_priority",
+        perform,
+        _("The priority change is proposed; it takes effect when the customer accepts."),
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.accept_priority_change(
+            ticket=ticket, actor=actor, proposal_id=data["proposal"]
+        )
+
+    return _act(
+        request,
+        number,
+        "decide_priority",
+        perform,
+        lambda ticket: _("The priority is now %(priority)s.") % {"priority": ticket.priority},
+    )
+
+
+@login_required
+@require_POST
+def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.decline_priority_change(
+            ticket=ticket, actor=actor, proposal_id=data["proposal"], reason=data["reason"]
+        )
+
+    return _act(request, number, "decide_priority", perform, _("The proposal is declined."))
+
+
+@login_required
+@require_POST
+def ticket_override(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.override_priority(
+            ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        number,
+        "override_priority",
+        perform,
+        lambda ticket: _("The priority is now %(priority)s.") % {"priority": ticket.priority},
+    )
+
+
+@login_required
+@require_POST
+def ticket_work_method(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.agree_work_method(
+            ticket=ticket, actor=actor, method_code=data["method"], note=data["note"]
+        )
+
+    return _act(
+        request,
+        number,
+        "agree_work_method",
+        perform,
+        lambda ticket: _("Work method agreed: %(method)s.") % {"method": ticket.work_method},
+    )
+
+
+@login_required
+@require_POST
+def ticket_split(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.split_ticket(
+            ticket=ticket, actor=actor, subject=data["subject"], description=data["description"]
+        )
+
+    return _act(
+        request,
+        number,
+        "split",
+        perform,
+        lambda new: _("The second problem is registered as %(number)s.") % {"number": new.number},
+    )
+
+
+@login_required
+@require_POST
+def ticket_merge(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.merge_ticket(
+            ticket=ticket, actor=actor, target=data["target"], reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        number,
+        "merge",
+        perform,
+        lambda ticket: _("Merged into %(number)s.") % {"number": ticket.merged_into.number},
+    )
+
+
+@login_required
+@require_POST
+def ticket_reopen(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.reopen_ticket(ticket=ticket, actor=actor, reason=data["reason"])
+
+    return _act(request, number, "reopen", perform, _("The request is reopened."))
+
+
+@login_required
+@require_POST
+def ticket_not_entitled(request: HttpRequest, number: str) -> HttpResponse:
+    def perform(ticket, actor, data):
+        return services.close_not_entitled(ticket=ticket, actor=actor, reason=data["reason"])
+
+    return _act(request, number, "close", perform, _("The request is closed as not entitled."))
 
 
 # Dispatcher console -----------------------------------------------------------------------------
