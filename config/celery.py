@@ -13,5 +13,6 @@ app.autodiscover_tasks()
 # The embedded runner (supportdesk runworker) reads this same table, so both run the same jobs.
 PERIODIC_TASKS: dict[str, dict] = {
     "deliver-outbox": {"task": "supportdesk.outbox.tasks.deliver_outbox", "schedule": 5.0},
+    "sweep-sla": {"task": "supportdesk.sla.tasks.sweep_sla", "schedule": 30.0},
 }
 app.conf.beat_schedule = PERIODIC_TASKS

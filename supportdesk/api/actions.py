@@ -77,7 +77,14 @@ class UploadOut(Schema):
     rejected: list[RejectedFileOut]
 
 
-ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 RESPONSES = {200: TicketSummaryOut, **ERRORS}
 
 
@@ -444,7 +451,21 @@ def upload(
     )
 
 
-@router.get("/attachments/{attachment_id}", response={404: ErrorOut}, summary="Download a file")
+@router.get(
+    "/attachments/{attachment_id}",
+    response={401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Download a file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, as a download",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
 def download(request: HttpRequest, attachment_id: int):
     """The file as a download, after the permission check; 404 for anything the user may not
     see (another organization's ticket, an internal note's file for a customer)."""

@@ -85,6 +85,10 @@ def _invalid(request, exc: ValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        return _error(
+            request, 400, "bad_request", _("The request body could not be read: send valid JSON.")
+        )
     return _error(request, exc.status_code, "error", str(exc))
 
 
@@ -166,7 +170,7 @@ RELATED = ("priority", "product", "level", "organization")
 
 @api.post(
     "/tickets",
-    response={201: TicketOut, 422: ErrorOut, 403: ErrorOut},
+    response={201: TicketOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Register a ticket",
 )
 def create_ticket(request: HttpRequest, payload: RegistrationIn):
@@ -225,7 +229,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
     return EPOCH + micros * MICROSECOND, pk
 
 
-@api.get("/tickets", response={200: TicketPage, 422: ErrorOut}, summary="Tickets I may see")
+@api.get(
+    "/tickets",
+    response={200: TicketPage, 401: ErrorOut, 422: ErrorOut},
+    summary="Tickets I may see",
+)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
     """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
@@ -246,7 +254,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
     return {"items": [TicketOut.from_ticket(t) for t in page[:limit]], "next_cursor": next_cursor}
 
 
-@api.get("/tickets/{number}", response={200: TicketDetailOut, 404: ErrorOut})
+@api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
 def get_ticket(request: HttpRequest, number: str):
     ticket = access.get_ticket_for_user(request.user, number)
     ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
@@ -268,7 +276,11 @@ def get_ticket(request: HttpRequest, number: str):
     return data
 
 
-@api.get("/contracts", response=list[ContractOut], summary="My contracts and entitlements")
+@api.get(
+    "/contracts",
+    response={200: list[ContractOut], 401: ErrorOut},
+    summary="My contracts and entitlements",
+)
 def list_contracts(request: HttpRequest):
     today = timezone.localdate()
     contracts = access.visible_contracts(request.user).select_related("regulation", "level")

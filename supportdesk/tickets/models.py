@@ -114,6 +114,14 @@ class Ticket(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # --- SLA deadlines, written only by supportdesk.sla (hooks and sweep); aware UTC ---
+    reaction_due_at = models.DateTimeField(_("reaction due"), null=True, blank=True)
+    reaction_met_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_met_at = models.DateTimeField(_("solution proposed"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("nearest SLA deadline"), null=True, blank=True)
+    sla_next_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
+    # --- end of SLA deadlines ---
     split_from = models.ForeignKey(
         "self",
         verbose_name=_("split from"),
@@ -149,6 +157,17 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["contact", "-registered_at", "-id"], name="ticket_contact_recent"),
             models.Index(fields=["team", "state"], name="ticket_team_state"),
+            # SLA: the sweep reads only due rows; the queue sorts open tickets by nearest deadline.
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=Q(sla_next_check_at__isnull=False),
+                name="ticket_sla_next_check",
+            ),
+            models.Index(
+                fields=["team", "sla_due_at", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="ticket_team_sla_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -175,6 +194,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA warning")
         SLA_BREACH = "sla_breach", _("SLA breached")
         DEADLINES_CHANGED = "deadlines_changed", _("Deadlines recalculated")
+        CONFIRMATION_REMINDER = "confirmation_reminder", _("Confirmation reminder sent")
         DIAGNOSTICS_REQUESTED = "diagnostics_requested", _("Diagnostics requested")
         SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
         SOLUTION_REFUSED = "solution_refused", _("Solution refused")

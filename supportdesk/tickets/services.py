@@ -7,8 +7,6 @@ transaction as the change, and returns the object it changed.
 from __future__ import annotations
 
 import datetime
-import importlib
-import importlib.util
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,6 +35,7 @@ from supportdesk.regulations.models import (
     Regulation,
     WorkMethod,
 )
+from supportdesk.sla import hooks as sla_hooks
 from supportdesk.tickets import attachments
 from supportdesk.tickets.models import (
     CloseReason,
@@ -508,6 +507,7 @@ def _create_ticket(
             kind=TicketEvent.Kind.REGISTERED,
             data={"channel": request.channel, "priority": priority.code},
         )
+        _ticket_changed(ticket, now)
         with translation.override(contact.user.language):
             priority_name = priority.tr("name")
             level_name = contract.level.tr("name")
@@ -658,10 +658,8 @@ def _save(ticket: Ticket, fields: list[str], now: datetime.datetime) -> Ticket:
 
 
 def _ticket_changed(ticket: Ticket, now: datetime.datetime) -> None:
-    """Let the SLA app recompute deadlines in this transaction, once it provides the hook."""
-    if importlib.util.find_spec("supportdesk.sla.hooks") is None:
-        return
-    importlib.import_module("supportdesk.sla.hooks").on_ticket_changed(ticket=ticket, now=now)
+    """Recompute the SLA deadlines in this transaction, from the timeline."""
+    sla_hooks.on_ticket_changed(ticket=ticket, now=now)
 
 
 def _ticket_url(ticket: Ticket) -> str:

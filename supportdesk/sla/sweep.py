@@ -1,0 +1,375 @@
+"""The SLA sweep: act on every due warning, breach, reminder and closure, exactly once.
+
+Cost follows due deadlines, not tickets: it reads ``Ticket.sla_next_check_at <= now`` through the
+partial index ``ticket_sla_next_check`` in batches. Each batch is one transaction that
+
+1. claims its tickets: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (a second sweeper, or
+   a ticket service holding the row, makes it skip the row); on SQLite, whose IMMEDIATE
+   transactions already serialize writers, a conditional ``UPDATE ... WHERE sla_next_check_at =
+   <value read>`` claims each row, so a row another sweeper advanced meanwhile is skipped;
+2. per ticket, in a savepoint: recomputes the clock from the timeline, and for each due check
+   inserts its ``SlaFiring`` row (unique per ticket, timer, kind and key), writes the timeline
+   event and the outbox e-mail, then stores the next ``sla_next_check_at``.
+
+A sweeper killed mid-batch rolls the whole batch back (nothing was sent: e-mails are outbox rows
+of the same transaction), and the next sweep finds the same rows due again: nothing is lost, and
+the unique constraint makes a duplicate impossible even if two claims ever overlapped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from supportdesk.accounts.models import Agent
+from supportdesk.outbox.services import enqueue_email
+from supportdesk.sla import clock, hooks, timers
+from supportdesk.sla.models import SlaBreach, SlaFiring
+from supportdesk.tickets.models import CloseReason, Ticket, TicketEvent, TicketState
+
+logger = logging.getLogger("supportdesk.sla")
+
+BATCH_SIZE = 200
+# A ticket whose processing failed is looked at again after this delay, not at every sweep.
+RETRY_DELAY = dt.timedelta(minutes=5)
+
+
+@dataclass
+class SweepResult:
+    tickets: int = 0
+    fired: int = 0
+    failed: int = 0
+    batches: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def sweep_sla(
+    *, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+) -> SweepResult:
+    """Act on every ticket whose ``sla_next_check_at`` has come. Safe to run concurrently."""
+    now = now or timezone.now()
+    result = SweepResult()
+    # One indexed probe when nothing is due: no transaction, no lock.
+    if not Ticket.objects.filter(sla_next_check_at__lte=now).exists():
+        return result
+    while max_batches is None or result.batches < max_batches:
+        with transaction.atomic():
+            tickets = _claim_batch(now, batch_size)
+            if not tickets:
+                break
+            result.batches += 1
+            _process_batch(tickets, now, result)
+        if len(tickets) < batch_size:
+            break
+    return result
+
+
+def _claim_batch(now: dt.datetime, size: int) -> list[Ticket]:
+    due = (
+        Ticket.objects.filter(sla_next_check_at__lte=now)
+        .select_related("organization", "priority", "regulation")
+        .order_by("sla_next_check_at", "id")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # Lock the ticket rows only, not the joined organization, priority and regulation.
+        return list(due.select_for_update(skip_locked=True, of=("self",))[:size])
+    claimed = []
+    for ticket in due[:size]:
+        # Take the row only if nobody moved its check since we read it.
+        if Ticket.objects.filter(pk=ticket.pk, sla_next_check_at=ticket.sla_next_check_at).update(
+            sla_next_check_at=None
+        ):
+            claimed.append(ticket)
+    return claimed
+
+
+def _process_batch(tickets: list[Ticket], now: dt.datetime, result: SweepResult) -> None:
+    ids = [t.pk for t in tickets]
+    context = clock.load_context(tickets)
+    steps = clock.load_steps(ids)
+    fired = clock.load_fired(ids)
+    recipients = _Recipients()
+    for ticket in tickets:
+        result.tickets += 1
+        try:
+            with transaction.atomic():
+                result.fired += _process_ticket(
+                    ticket,
+                    context=context,
+                    steps=steps.get(ticket.pk, []),
+                    fired=fired.get(ticket.pk, set()),
+                    recipients=recipients,
+                    now=now,
+                )
+        except Exception:
+            result.failed += 1
+            logger.exception("SLA sweep failed on ticket %s; retrying later", ticket.pk)
+            Ticket.objects.filter(pk=ticket.pk).update(sla_next_check_at=now + RETRY_DELAY)
+
+
+def _process_ticket(
+    ticket: Ticket,
+    *,
+    context: clock.Context,
+    steps: list[timers.Step],
+    fired: set[tuple[str, str, str]],
+    recipients: _Recipients,
+    now: dt.datetime,
+) -> int:
+    steps = list(steps)
+    fired = set(fired)
+    ticket_clock = hooks.sync_ticket(
+        ticket, context=context, steps=steps, fired=fired, now=now, write=False
+    )
+    due = [c for c in ticket_clock.pending_checks(fired, now) if c.due_at <= now]
+    count = 0
+    timeline_changed = False
+    for check in due:
+        if ticket.state == TicketState.CLOSED:
+            break
+        ticket, changed = _act(ticket, check, ticket_clock, recipients=recipients, now=now)
+        fired.add((check.timer, check.kind, check.key))
+        timeline_changed |= changed
+        count += 1
+    if timeline_changed:
+        steps = clock.load_steps([ticket.pk]).get(ticket.pk, [])
+        ticket_clock = clock.ticket_clock(ticket, context=context, steps=steps, now=now)
+    next_check = hooks.next_check_at(ticket_clock, fired, now)
+    if next_check is not None and next_check <= now:
+        # Should not happen: every due check was acted on. Never spin on one ticket.
+        logger.error("SLA check of ticket %s still due after the sweep", ticket.pk)
+        next_check = now + RETRY_DELAY
+    hooks.write_columns(ticket, ticket_clock, fired=fired, now=now, next_check=next_check)
+    return count
+
+
+def _act(
+    ticket: Ticket,
+    check: timers.Check,
+    ticket_clock: timers.TicketClock,
+    *,
+    recipients: _Recipients,
+    now: dt.datetime,
+) -> tuple[Ticket, bool]:
+    """Do what ``check`` says, once. Returns the (possibly reloaded) ticket and whether the
+    timeline gained a step the clock reads. The ``SlaFiring`` row is written last, in the same
+    savepoint: its unique constraint undoes everything if this threshold had already fired."""
+    event: TicketEvent | None = None
+    changed = False
+    if check.timer in (timers.REACTION, timers.RESOLUTION):
+        timer = getattr(ticket_clock, check.timer)
+        event = _sla_alert(ticket, check, timer, recipients=recipients, now=now)
+    elif check.kind == timers.REMINDER:
+        event = _confirmation_reminder(ticket, check, now=now)
+        changed = True
+    elif check.timer == timers.SILENCE:
+        ticket = _close_for_silence(ticket, now=now)
+        changed = True
+    else:
+        ticket = _close_as_confirmed(ticket, now=now)
+        changed = True
+    SlaFiring.objects.create(
+        ticket=ticket,
+        timer=check.timer,
+        kind=check.kind,
+        key=check.key,
+        due_at=check.due_at,
+        fired_at=now,
+        event=event,
+    )
+    return ticket, changed
+
+
+def _sla_alert(
+    ticket: Ticket,
+    check: timers.Check,
+    timer: timers.TimerState,
+    *,
+    recipients: _Recipients,
+    now: dt.datetime,
+) -> TicketEvent:
+    """One internal timeline event and one e-mail to the owner (or the team) per threshold."""
+    breach = check.kind == timers.BREACH
+    percent = math.floor(timer.consumed_minutes * 100 / timer.target_minutes)
+    # For a warning the deadline itself; None when the timer is paused.
+    deadline = check.due_at if breach else timer.due_at
+    data = {
+        "timer": check.timer,
+        "at": check.due_at.astimezone(dt.UTC).isoformat(),
+        "due_at": deadline.astimezone(dt.UTC).isoformat() if deadline else None,
+        "target_minutes": timer.target_minutes,
+        "consumed_minutes": round(timer.consumed_minutes),
+        "percent": percent,
+    }
+    if breach:
+        SlaBreach.objects.create(
+            ticket=ticket,
+            target=check.timer,
+            priority_id=ticket.priority_id,
+            target_minutes=timer.target_minutes,
+            due_at=check.due_at,
+            detected_at=now,
+            met_at=timer.met_at if timer.phase == "stopped" else None,
+            minutes_late=hooks.minutes_late(timer),
+        )
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        created_at=now,
+        kind=TicketEvent.Kind.SLA_BREACH if breach else TicketEvent.Kind.SLA_WARNING,
+        is_internal=True,
+        data=data,
+    )
+    template = "sla_breach" if breach else "sla_warning"
+    for language, tz, emails in recipients.agents_for(ticket):
+        enqueue_email(
+            template=template,
+            recipients=emails,
+            language=language,
+            context={
+                "ticket": ticket,
+                "timer": check.timer,
+                "due_at": deadline,
+                "tz": tz,
+                "target_minutes": timer.target_minutes,
+                "percent": percent,
+                "ticket_url": _agent_url(ticket),
+            },
+            ticket=ticket,
+        )
+    return event
+
+
+def _confirmation_reminder(ticket: Ticket, check: timers.Check, *, now: dt.datetime) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        created_at=now,
+        kind=timers.CONFIRMATION_REMINDER,
+        data={"proposed_at": check.key, "due_at": check.due_at.astimezone(dt.UTC).isoformat()},
+    )
+    user = ticket.contact.user
+    enqueue_email(
+        template="confirmation_reminder",
+        recipients=[user.email],
+        language=user.language,
+        context={
+            "ticket": ticket,
+            "days": ticket.regulation.confirmation_working_days,
+            "closes": ticket.regulation.confirmation_action == "close",
+            "ticket_url": settings.SITE_URL + reverse("ticket_detail", args=[ticket.number]),
+        },
+        ticket=ticket,
+    )
+    return event
+
+
+def _close_for_silence(ticket: Ticket, *, now: dt.datetime) -> Ticket:
+    """Unilateral closure through the lifecycle's own close service (actor: the system)."""
+    from supportdesk.tickets.services import close_ticket
+
+    regulation = ticket.regulation
+    with translation.override(ticket.language):
+        if regulation.silence_day_count == regulation.DayCount.WORKING:
+            reason = _(
+                "Closed by the regulation: no answer from the customer for more than "
+                "%(days)s working days."
+            ) % {"days": regulation.silence_days}
+        else:
+            reason = _(
+                "Closed by the regulation: no answer from the customer for %(days)s days."
+            ) % {"days": regulation.silence_days}
+    return close_ticket(
+        ticket=ticket, actor=None, close_reason=CloseReason.NO_RESPONSE, reason=reason, now=now
+    )
+
+
+def _close_as_confirmed(ticket: Ticket, *, now: dt.datetime) -> Ticket:
+    """Confirmation action "close": the proposed solution counts as accepted.
+
+    There is no actor-less confirm service in the lifecycle, so the state change is written here
+    with the same event shape as ``tickets.services._set_state``.
+    """
+    with translation.override(ticket.language):
+        reason = _(
+            "Closed by the regulation: the proposed solution was neither confirmed nor refused "
+            "after a reminder."
+        )
+        label = str(CloseReason.CONFIRMED.label)
+    old = ticket.state
+    ticket.state = TicketState.CLOSED
+    ticket.closed_at = now
+    ticket.close_reason = CloseReason.CONFIRMED
+    TicketEvent.objects.create(
+        ticket=ticket,
+        created_at=now,
+        kind=TicketEvent.Kind.STATE_CHANGED,
+        body=reason,
+        data={
+            "from": old,
+            "to": TicketState.CLOSED,
+            "action": "confirmation_timeout",
+            "close_reason": CloseReason.CONFIRMED,
+            "reason": reason,
+        },
+    )
+    ticket.save(update_fields=["state", "closed_at", "close_reason", "updated_at"])
+    user = ticket.contact.user
+    enqueue_email(
+        template="ticket_closed",
+        recipients=[user.email],
+        language=user.language,
+        context={
+            "ticket": ticket,
+            "close_reason_label": label,
+            "reason": reason,
+            "ticket_url": settings.SITE_URL + reverse("ticket_detail", args=[ticket.number]),
+        },
+        ticket=ticket,
+    )
+    return ticket
+
+
+def _agent_url(ticket: Ticket) -> str:
+    try:
+        return settings.SITE_URL + reverse("workspace:ticket", args=[ticket.number])
+    except NoReverseMatch:
+        return settings.SITE_URL + reverse("workspace:home")
+
+
+class _Recipients:
+    """Who hears of a warning or breach: the owner, else the team's engineers and managers;
+    grouped by language and time zone so each group gets one e-mail. Cached per batch."""
+
+    ROLES = (Agent.Role.ENGINEER, Agent.Role.MANAGER)
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int | None], list[tuple[str, str, list[str]]]] = {}
+
+    def agents_for(self, ticket: Ticket) -> list[tuple[str, str, list[str]]]:
+        if ticket.owner_id is None and ticket.team_id is None:
+            return []
+        key: tuple[str, int | None] = (
+            ("owner", ticket.owner_id) if ticket.owner_id is not None else ("team", ticket.team_id)
+        )
+        if key not in self._cache:
+            if ticket.owner_id is not None:
+                agents = Agent.objects.filter(pk=ticket.owner_id)
+            else:
+                agents = Agent.objects.filter(teams=ticket.team_id, role__in=self.ROLES).distinct()
+            groups: dict[tuple[str, str], list[str]] = {}
+            rows = agents.filter(user__is_active=True).values_list(
+                "user__language", "user__timezone", "user__email"
+            )
+            for language, tz, email in rows.order_by("user__email"):
+                groups.setdefault((language, tz), []).append(email)
+            self._cache[key] = [(lang, tz, emails) for (lang, tz), emails in sorted(groups.items())]
+        return self._cache[key]
