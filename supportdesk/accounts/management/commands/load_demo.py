@@ -6,13 +6,27 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.demo import PASSWORD, load_demo
+from supportdesk.accounts.demo_tickets import load_demo_tickets
 
 
 class Command(BaseCommand):
     help = "Load both seed regulations and the demo organizations, contacts, agents, contracts."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-tickets",
+            action="store_true",
+            help="Do not create the demo tickets (timers running, paused, breached).",
+        )
+
+    def handle(self, *args, no_tickets: bool = False, **options) -> None:
         cast = load_demo()
+        if not no_tickets:
+            for ticket in load_demo_tickets(cast):
+                self.stdout.write(
+                    _("Demo request %(number)s: %(subject)s")
+                    % {"number": ticket.number, "subject": ticket.subject}
+                )
         rows = [
             (_("Customer contact"), cast.customer_alpha),
             (_("Organization administrator"), cast.orgadmin_alpha),

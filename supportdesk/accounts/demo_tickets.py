@@ -1,0 +1,114 @@
+"""A few demo tickets in telling states, so the demo shows timers running, paused and breached.
+
+Created through the same services as real work, with ``now`` set in the past, then swept once so
+warnings and breaches that are already due fire. Loaded by ``supportdesk load_demo`` (not by the
+test fixture, whose tickets start from number 1).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from supportdesk.accounts.demo import DemoCast
+from supportdesk.regulations.models import Channel
+from supportdesk.sla.sweep import sweep_sla
+from supportdesk.tickets import services
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import RegistrationRequest, RequestedItem, register_ticket
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -> list[Ticket]:
+    """Create the demo tickets once; returns them (or nothing when the demo already has them)."""
+    now = now or timezone.now()
+    if Ticket.objects.filter(organization__in=[cast.alpha, cast.beta]).exists():
+        return []
+    sep = {
+        "channel": Channel.PORTAL,
+        "requested_by": cast.customer_alpha,
+        "contact": cast.customer_alpha.contact,
+        "support_contact_id": "SC-1001",
+        "product": cast.product_sep,
+        "version": "14.3 RU9",
+        "os_version": "Windows Server 2022",
+        "service_pack": "KB5034439",
+    }
+    ngfw = {
+        "channel": Channel.PORTAL,
+        "requested_by": cast.customer_beta,
+        "contact": cast.customer_beta.contact,
+        "license_key": cast.license_key_beta.key,
+        "version": "7.2",
+    }
+
+    counting = register_ticket(
+        request=RegistrationRequest(
+            **sep,
+            subject="Клиенты не получают обновления определений",
+            description="С утра клиенты SEP показывают определения недельной давности.",
+            priority_code="p2",
+        ),
+        now=now - HOUR,
+    )
+
+    waiting = register_ticket(
+        request=RegistrationRequest(
+            **sep,
+            subject="Сбой репликации между серверами управления",
+            description="Репликация SEPM останавливается с ошибкой 0x80070005.",
+            priority_code="p3",
+        ),
+        now=now - 26 * HOUR,
+    )
+    services.take_ticket(ticket=waiting, actor=cast.engineer, now=now - 25 * HOUR)
+    services.request_diagnostics(
+        ticket=waiting,
+        actor=cast.engineer,
+        items=[RequestedItem("logs"), RequestedItem("configuration")],
+        message="Пришлите, пожалуйста, журналы SEPM и файл конфигурации репликации.",
+        now=now - 24 * HOUR,
+    )
+
+    breached = register_ticket(
+        request=RegistrationRequest(
+            **ngfw,
+            subject="Cluster failover does not happen",
+            description="After the primary node fails the standby stays passive.",
+            priority_code="p1",
+        ),
+        now=now - 3 * HOUR,
+    )
+
+    # Premium P1 runs on the 24×7 calendar: its reaction timer counts down even at night.
+    urgent = register_ticket(
+        request=RegistrationRequest(
+            **ngfw,
+            subject="Web filtering blocks the whole office",
+            description="Since the signature update every HTTPS site is blocked.",
+            priority_code="p1",
+        ),
+        now=now - datetime.timedelta(minutes=10),
+    )
+
+    proposed = register_ticket(
+        request=RegistrationRequest(
+            **ngfw,
+            subject="VPN tunnels drop every hour",
+            description="Site-to-site tunnels renegotiate every 60 minutes and drop traffic.",
+            priority_code="p3",
+        ),
+        now=now - 30 * HOUR,
+    )
+    services.take_ticket(ticket=proposed, actor=cast.engineer, now=now - 29 * HOUR)
+    services.propose_solution(
+        ticket=proposed,
+        actor=cast.engineer,
+        body="Set the IKE SA lifetime on both sides to 86400 s; see the attached article.",
+        now=now - 20 * HOUR,
+    )
+
+    sweep_sla(now=now)
+    return [counting, waiting, breached, urgent, proposed]
