@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -326,6 +327,14 @@ def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> lis
         )
     elif event.kind == Kind.WORK_METHOD_AGREED:
         lines.append(names["method"].get(data.get("to"), data.get("to")))
+    elif event.kind == Kind.DEADLINES_CHANGED:
+        lines.extend(_deadline_changes(data))
+    elif event.kind in (Kind.SLA_WARNING, Kind.SLA_BREACH) and not for_customer:
+        lines.append(_sla_alert_line(event.kind == Kind.SLA_BREACH, data))
+    elif event.kind == Kind.CONFIRMATION_REMINDER and for_customer:
+        lines.append(_("We reminded you by e-mail to confirm or refuse the proposed solution."))
+    elif event.kind == Kind.CONFIRMATION_REMINDER:
+        lines.append(_("The customer was reminded by e-mail to confirm the proposed solution."))
     elif event.kind == Kind.ASSIGNED and not for_customer:
         # Agents' names only: the customer's page never carries them beyond the actor label.
         if data.get("from_name"):
@@ -333,6 +342,58 @@ def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> lis
         elif data.get("to_name"):
             lines.append(_("To %(name)s") % {"name": data["to_name"]})
     return lines
+
+
+def local_datetime(value: str | None) -> str:
+    """A stored ISO instant in the viewer's time zone (the active one), "—" for none."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return "—"
+    if timezone.is_naive(moment):
+        return "—"
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'j E Y, H:i')} {local.tzname()}"
+
+
+def _deadline_changes(data: dict) -> list[str]:
+    """Each target's old → new deadline (and budget, when it changed) after a priority change.
+    A missing deadline (met, or paused) shows as "—"."""
+    lines = []
+    for name, title in (("reaction", _("Reaction")), ("resolution", _("Resolution"))):
+        change = data.get(name) or {}
+        line = _("%(timer)s: %(old)s → %(new)s") % {
+            "timer": title,
+            "old": local_datetime(change.get("old")),
+            "new": local_datetime(change.get("new")),
+        }
+        old_minutes, new_minutes = change.get("old_minutes"), change.get("new_minutes")
+        if old_minutes and new_minutes and old_minutes != new_minutes:
+            line += " " + _("(target %(old)s → %(new)s of business time)") % {
+                "old": format_minutes(old_minutes),
+                "new": format_minutes(new_minutes),
+            }
+        lines.append(line)
+    return lines
+
+
+def _sla_alert_line(breach: bool, data: dict) -> str:
+    """An internal warning or breach in words; the deadline in the viewer's time zone."""
+    values = {
+        "target": format_minutes(int(data.get("target_minutes") or 0)),
+        "due": local_datetime(data.get("due_at")),
+        "percent": data.get("percent", 0),
+    }
+    reaction = data.get("timer") == "reaction"
+    if breach and reaction:
+        return _("Reaction target of %(target)s missed; deadline %(due)s.") % values
+    if breach:
+        return _("Resolution target of %(target)s missed; deadline %(due)s.") % values
+    if reaction:
+        return _("%(percent)s%% of the reaction target (%(target)s) used; due %(due)s.") % values
+    return _("%(percent)s%% of the resolution target (%(target)s) used; due %(due)s.") % values
 
 
 def _ticket_query(user: User):

@@ -203,6 +203,7 @@ class Regulation(models.Model):
         choices=ConfirmationAction.choices,
         default=ConfirmationAction.REMIND,
     )
+    # xgettext:no-python-format
     warning_percent = models.PositiveSmallIntegerField(_("warn at % of a target"), default=80)
     primary_diagnostics_required = models.BooleanField(
         _("primary diagnostics by the customer's administrator first"), default=False

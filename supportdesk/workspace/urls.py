@@ -6,6 +6,10 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dispatch/", views.dispatch, name="dispatch"),
+    path("outbox/", views.outbox, name="outbox"),
+    # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
+    # isolation matrix's refusal of this route holds for every id (tests_security).
+    path("outbox/message/", views.outbox_message, name="outbox_message"),
     path("tickets/<str:number>/", views.ticket, name="ticket"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     path("tickets/<str:number>/take/", views.ticket_take, name="ticket_take"),

@@ -3,10 +3,12 @@ console for phone requests. Views check access, validate, call one service, redi
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,10 +19,20 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from supportdesk.accounts import access
-from supportdesk.accounts.models import Contact, ContactPhone, Organization, normalize_phone
+from supportdesk.accounts.models import (
+    Agent,
+    Contact,
+    ContactPhone,
+    Organization,
+    Team,
+    normalize_phone,
+)
 from supportdesk.contracts.models import Contract, LicenseKey
+from supportdesk.outbox.models import OutboxMessage
+from supportdesk.outbox.relay import outbox_health
 from supportdesk.portal.forms import PriorityProposalForm, ProposalDecisionForm
 from supportdesk.portal.views import (
+    PAGE_SIZE,
     allowed_actions,
     form_error,
     keyset_page,
@@ -55,19 +67,98 @@ from supportdesk.workspace.forms import (
     WorkMethodForm,
 )
 
+# Queue ------------------------------------------------------------------------------------------
+
+
+def queue_teams(agent: Agent) -> list[Team]:
+    """The teams an agent may pick a queue of: managers and administrators all, others their own."""
+    if agent.role in access.MANAGING_ROLES:
+        return list(Team.objects.order_by("name"))
+    return list(agent.teams.order_by("name"))
+
+
+def sla_queue_page(
+    tickets: QuerySet, cursor: str, size: int = PAGE_SIZE
+) -> tuple[list, str | None]:
+    """One page of open tickets, nearest SLA deadline first, and the cursor of the next page.
+
+    Order: (sla_due_at, id) with tickets without a running deadline (paused, met) last. Read as
+    two ranges, dated then undated, so each is one range of the partial index
+    ``ticket_team_sla_queue`` (team, sla_due_at, id) WHERE closed_at IS NULL: at most two
+    queries per page, however long the queue (docs/workspace.md).
+    """
+    after = parse_queue_cursor(cursor)
+    rows: list[Ticket] = []
+    if after is None or after[0] is not None:
+        dated = tickets.filter(sla_due_at__isnull=False).order_by("sla_due_at", "id")
+        if after is not None:
+            due, pk = after
+            # The redundant lower bound starts the index scan at the cursor (as in keyset_page).
+            dated = dated.filter(sla_due_at__gte=due).filter(
+                Q(sla_due_at__gt=due) | Q(sla_due_at=due, id__gt=pk)
+            )
+        rows = list(dated[: size + 1])
+    if len(rows) <= size:
+        undated = tickets.filter(sla_due_at__isnull=True).order_by("id")
+        if after is not None and after[0] is None:
+            undated = undated.filter(id__gt=after[1])
+        rows += list(undated[: size + 1 - len(rows)])
+    if len(rows) <= size:
+        return rows, None
+    last = rows[size - 1]
+    due_text = last.sla_due_at.isoformat() if last.sla_due_at else ""
+    return rows[:size], f"{due_text}~{last.pk}"
+
+
+def parse_queue_cursor(cursor: str) -> tuple[datetime.datetime | None, int] | None:
+    """ "<aware ISO instant>~<id>", or "~<id>" among the tickets without a deadline."""
+    moment, sep, pk = (cursor or "").partition("~")
+    if not sep or not pk.isdigit():
+        return None
+    if not moment:
+        return None, int(pk)
+    try:
+        parsed = datetime.datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    return (parsed, int(pk)) if timezone.is_aware(parsed) else None
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if not access.is_agent(request.user):
+    """The queue: open tickets by nearest SLA deadline (or closed ones, newest first), per team
+    and optionally only the agent's own."""
+    agent = access.agent_of(request.user)
+    if agent is None:
         raise PermissionDenied
+    teams = queue_teams(agent)
+    team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
+    mine = request.GET.get("mine") == "1"
+    view = "closed" if request.GET.get("view") == "closed" else "open"
     tickets = access.visible_tickets(request.user).select_related(
         "organization", "product", "priority", "team", "owner__user"
     )
-    rows, next_cursor = keyset_page(tickets, request.GET.get("after", ""))
+    if team is not None:
+        tickets = tickets.filter(team=team)
+    if mine:
+        tickets = tickets.filter(owner=agent)
+    after = request.GET.get("after", "")
+    if view == "closed":
+        rows, next_cursor = keyset_page(tickets.filter(closed_at__isnull=False), after)
+    else:
+        rows, next_cursor = sla_queue_page(tickets.filter(closed_at__isnull=True), after)
+    filters = {"view": view, "team": team.pk if team else "", "mine": "1" if mine else ""}
+    filters = {key: value for key, value in filters.items() if value and value != "open"}
     context = {
         "tickets": rows,
-        "next_url": f"?{urlencode({'after': next_cursor})}" if next_cursor else None,
-        "is_first_page": not request.GET.get("after"),
+        "teams": teams,
+        "team": team,
+        "mine": mine,
+        "view": view,
+        "filters": filters,
+        "first_url": f"?{urlencode(filters)}",
+        "next_url": f"?{urlencode({**filters, 'after': next_cursor})}" if next_cursor else None,
+        "is_first_page": not after,
     }
     return render(request, "workspace/home.html", context)
 
@@ -543,3 +634,91 @@ def _phone_request(request: HttpRequest, form: PhoneRequestForm) -> Registration
         description=data["description"],
         priority_code=data["priority"],
     )
+
+
+# Outbox and background health -------------------------------------------------------------------
+
+OUTBOX_PAGE = 50
+# Beyond these ages the relay or the sweep is not keeping up: the page shows them as a warning.
+# The relay runs every few seconds and the sweep every 30 s (config/celery.py).
+OUTBOX_LAG_WARNING = datetime.timedelta(minutes=15)
+SWEEP_LAG_WARNING = datetime.timedelta(minutes=5)
+
+
+def _manager_or_403(request: HttpRequest) -> None:
+    if not access.is_agent(request.user, *access.MANAGING_ROLES):
+        raise PermissionDenied
+
+
+def format_age(seconds: float) -> str:
+    """An age as "45 s", "12 min", "3 h 20 min", "2 d 4 h"."""
+    seconds = max(int(seconds), 0)
+    if seconds < 60:
+        return _("%(s)d s") % {"s": seconds}
+    minutes = seconds // 60
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+
+
+def sla_sweep_backlog(*, now: datetime.datetime) -> dict:
+    """Tickets whose next SLA check is due but not yet swept, and how late the oldest is.
+
+    One query over the partial index ``ticket_sla_next_check``; normally empty, since the sweep
+    runs every 30 s. A growing number means the sweep is not running or keeps failing.
+    """
+    row = Ticket.objects.filter(sla_next_check_at__lte=now).aggregate(
+        due=Count("id"), oldest=Min("sla_next_check_at")
+    )
+    age = (now - row["oldest"]) if row["oldest"] else datetime.timedelta(0)
+    return {"due": row["due"], "oldest_seconds": int(age.total_seconds()), "late": age}
+
+
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Managers' view of background work: the outbox backlog and failures, the latest messages
+    with their delivery attempts, and the SLA sweep backlog."""
+    _manager_or_403(request)
+    now = timezone.now()
+    state = request.GET.get("state", "")
+    if state not in OutboxMessage.State.values:
+        state = ""
+    rows = OutboxMessage.objects.select_related("ticket").prefetch_related("deliveries")
+    if state:
+        rows = rows.filter(state=state)
+    health = outbox_health(now=now)
+    sweep = sla_sweep_backlog(now=now)
+    context = {
+        "health": health,
+        "outbox_age": format_age(health["oldest_pending_seconds"]),
+        "outbox_lagging": health["oldest_pending_seconds"] > OUTBOX_LAG_WARNING.total_seconds(),
+        "sweep": sweep,
+        "sweep_age": format_age(sweep["oldest_seconds"]),
+        "sweep_lagging": sweep["late"] > SWEEP_LAG_WARNING,
+        "outbox_messages": list(rows.order_by("-id")[:OUTBOX_PAGE]),
+        "state": state,
+        "states": OutboxMessage.State.choices,
+        "page_size": OUTBOX_PAGE,
+    }
+    return render(request, "workspace/outbox.html", context)
+
+
+@login_required
+def outbox_message(request: HttpRequest) -> HttpResponse:
+    """One outbox message as it was written ("the mail view"): headers, the text body (escaped,
+    never rendered as HTML) and every delivery attempt. The id is a query parameter: ?id=."""
+    _manager_or_403(request)
+    pk = request.GET.get("id", "")
+    message = (
+        OutboxMessage.objects.select_related("ticket").filter(pk=int(pk)).first()
+        if pk.isdigit()
+        else None
+    )
+    if message is None:
+        raise Http404
+    context = {"message": message, "deliveries": list(message.deliveries.order_by("started_at"))}
+    return render(request, "workspace/outbox_message.html", context)

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.api.services import create_api_token
@@ -14,6 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, email: str, name: str, **options):
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            raise CommandError(f"No user with e-mail {email}")
-        _, plain = create_api_token(user=user, name=name)
+            raise CommandError(_("No user with e-mail %(email)s") % {"email": email})
+        _token, plain = create_api_token(user=user, name=name)
         self.stdout.write(plain)
