@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django_htmx",
     "template_partials",
+    "ninja",
     "allauth",
     "allauth.account",
     "supportdesk.accounts",

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from supportdesk.api.models import ApiToken
 from supportdesk.api.services import create_api_token
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
@@ -72,6 +73,7 @@ class AlphaWorld:
     diagnostics_request: DiagnosticsRequest
     beta_ticket: Ticket
     colleague_ticket: Ticket
+    ivan_token: ApiToken
 
     @property
     def ticket_markers(self) -> dict[str, str]:
@@ -171,6 +173,7 @@ def world(cast, frozen) -> AlphaWorld:
         diagnostics_request=DiagnosticsRequest.objects.get(ticket=ticket),
         beta_ticket=beta_ticket,
         colleague_ticket=colleague_ticket,
+        ivan_token=create_api_token(user=ticket.contact.user, name="ivan's integration")[0],
     )
 
 

@@ -61,6 +61,7 @@ PARAMETERS: dict[str, Callable[[AlphaWorld], list]] = {
     "organization_id": lambda w: [w.ticket.organization_id],
     "event_id": lambda w: [w.internal_attachment.event_id],
     "request_id": lambda w: [w.diagnostics_request.pk],
+    "token_id": lambda w: [w.ivan_token.pk],
 }
 # Ambiguous names (``pk``, ``id``) are filled per route name only.
 ROUTE_PARAMETERS: dict[tuple[str, str], Callable[[AlphaWorld], list]] = {
