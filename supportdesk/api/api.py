@@ -7,12 +7,13 @@ Handlers are schema in → one service or access query → schema out. Errors ar
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
@@ -21,7 +22,7 @@ from supportdesk.api.models import ApiToken, hash_token
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import allowed_channel_rules, hotlines_for
 from supportdesk.regulations.models import Channel
-from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.models import Ticket, TicketState
 from supportdesk.tickets.services import RegistrationRefused, RegistrationRequest, register_ticket
 
 
@@ -77,10 +78,18 @@ def _unauthorized(request, exc):
     return _error(request, 401, "unauthorized", _("Authentication required: send a valid token."))
 
 
+# Names of the handler arguments that carry a whole schema; a field is named without them.
+SCHEMA_ARGUMENTS = {"payload", "filters"}
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    fields = sorted({".".join(str(p) for p in err.get("loc", [])[1:]) for err in exc.errors})
-    return _error(request, 422, "invalid", _("The request is not valid."), fields)
+    """422 naming the top-level fields at fault (``loc`` is (source, [argument,] field, ...))."""
+    fields = set()
+    for error in exc.errors:
+        path = [str(part) for part in error.get("loc", [])[1:] if part not in SCHEMA_ARGUMENTS]
+        fields.add(path[0] if path else "body")
+    return _error(request, 422, "invalid", _("The request is not valid."), sorted(fields))
 
 
 @api.exception_handler(HttpError)
@@ -210,9 +219,17 @@ def create_ticket(request: HttpRequest, payload: RegistrationIn):
 
 
 class TicketFilter(Schema):
-    state: str | None = None
+    state: TicketState | Literal["open"] | None = Field(
+        None, description="A state, or `open` for every state but closed."
+    )
+    priority: str | None = Field(None, description="Priority code, e.g. `p1`.")
+    product: str | None = Field(None, description="Product code.")
+    organization: int | None = Field(None, description="Organization id (agents).")
+    mine: bool = Field(
+        False, description="Only tickets I registered or am the contact of; agents: that I own."
+    )
     cursor: str | None = None
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200)
 
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -237,8 +254,21 @@ def _decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
 def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
     """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
-    if filters.state:
+    if filters.state == "open":
+        tickets = tickets.exclude(state=TicketState.CLOSED)
+    elif filters.state:
         tickets = tickets.filter(state=filters.state)
+    if filters.priority:
+        tickets = tickets.filter(priority__code=filters.priority)
+    if filters.product:
+        tickets = tickets.filter(product__code=filters.product)
+    if filters.organization:
+        tickets = tickets.filter(organization_id=filters.organization)
+    if filters.mine:
+        agent = access.agent_of(request.user)
+        tickets = (
+            tickets.filter(owner=agent) if agent else tickets.filter(contact__user=request.user)
+        )
     if filters.cursor:
         try:
             at, pk = _decode_cursor(filters.cursor)
@@ -248,7 +278,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
         tickets = tickets.filter(registered_at__lte=at).filter(
             Q(registered_at__lt=at) | Q(registered_at=at, pk__lt=pk)
         )
-    limit = max(1, min(filters.limit, 200))
+    limit = filters.limit
     page = list(tickets.order_by("-registered_at", "-id")[: limit + 1])
     next_cursor = _encode_cursor(page[limit - 1]) if len(page) > limit else None
     return {"items": [TicketOut.from_ticket(t) for t in page[:limit]], "next_cursor": next_cursor}

@@ -31,9 +31,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         _token, created = create_api_token(user=request.user, name=form.cleaned_data["name"])
         form = TokenForm()
     rows = ApiToken.objects.filter(user=request.user)
-    return render(
-        request, "api/tokens.html", {"form": form, "tokens": rows, "created": created}
-    )
+    return render(request, "api/tokens.html", {"form": form, "tokens": rows, "created": created})
 
 
 @login_required

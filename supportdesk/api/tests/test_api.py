@@ -172,3 +172,26 @@ def test_contracts_show_entitlements(client, cast):
 def test_openapi_schema_is_served(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/tickets" in schema["paths"]
+
+
+def test_list_filters(client, cast):
+    alpha = auth(cast.customer_alpha)
+    post(client, alpha, SEP)
+    post(client, alpha, {**SEP, "product": "veritas-netbackup", "version": "10.4"})
+    orgadmin = auth(cast.orgadmin_alpha)
+
+    def numbers(query, headers=orgadmin):
+        response = client.get(f"/api/v1/tickets?{query}", **headers)
+        assert response.status_code == 200, response.content
+        return [t["number"] for t in response.json()["items"]]
+
+    assert numbers("product=veritas-netbackup") == ["SD-2026-000002"]
+    assert numbers("state=open") == ["SD-2026-000002", "SD-2026-000001"]
+    assert numbers("state=closed") == []
+    assert numbers("priority=p1") == []
+    assert numbers("mine=true") == []  # anna registered none herself
+    assert numbers("mine=true", alpha) == ["SD-2026-000002", "SD-2026-000001"]
+    assert numbers(f"organization={cast.beta.pk}") == []  # never widens what one may see
+    bad = client.get("/api/v1/tickets?state=nonsense", **orgadmin)
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid")
+    assert bad.json()["fields"] == ["state"]
