@@ -11,6 +11,7 @@ from supportdesk.accounts.models import User
 from supportdesk.sla.sweep import sweep_sla
 from supportdesk.sla.tests.helpers import fresh, msk, sep_ticket
 from supportdesk.tickets import services
+from supportdesk.tickets.models import TicketEvent
 from supportdesk.tickets.services import RequestedItem
 
 MONDAY_9 = msk(2026, 11, 23, 9)
@@ -130,3 +131,22 @@ def test_timeline_shows_deadline_changes_in_words_and_warnings_to_agents_only(cl
     assert "87% of the reaction target (4 h) used; due 23 November 2026, 13:00 MSK." in agent
     assert "sla_warning" not in customer and "SLA warning" not in customer
     assert "reaction target" not in customer
+
+
+def test_confirmation_reminder_in_words_for_each_side(client, cast, almaty):
+    ticket = sep_ticket(cast, now=MONDAY_9, priority="p3")
+    TicketEvent.objects.create(
+        ticket=ticket,
+        created_at=msk(2026, 11, 25, 9),
+        kind=TicketEvent.Kind.CONFIRMATION_REMINDER,
+        data={"proposed_at": "x", "due_at": "2026-11-25T06:00:00+00:00"},
+    )
+
+    with time_machine.travel(msk(2026, 11, 25, 10), tick=False):
+        customer = page(client, almaty, "ticket_detail", ticket.number)
+        agent = page(client, cast.engineer, "workspace:ticket", ticket.number)
+
+    assert "Confirmation reminder sent" in customer
+    assert "We reminded you by e-mail to confirm or refuse the proposed solution." in customer
+    assert "The customer was reminded by e-mail to confirm the proposed solution." in agent
+    assert "confirmation_reminder</strong>" not in customer
