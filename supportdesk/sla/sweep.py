@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Min
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -373,3 +374,16 @@ class _Recipients:
                 groups.setdefault((language, tz), []).append(email)
             self._cache[key] = [(lang, tz, emails) for (lang, tz), emails in sorted(groups.items())]
         return self._cache[key]
+
+
+def sweep_backlog(*, now: dt.datetime) -> dict:
+    """Tickets whose next SLA check is due but not yet swept, and how late the oldest is.
+
+    One query over the partial index ``ticket_sla_next_check``; normally empty, since the sweep
+    runs every 30 s. A growing number means the sweep is not running or keeps failing.
+    """
+    row = Ticket.objects.filter(sla_next_check_at__lte=now).aggregate(
+        due=Count("id"), oldest=Min("sla_next_check_at")
+    )
+    age = (now - row["oldest"]) if row["oldest"] else dt.timedelta(0)
+    return {"due": row["due"], "oldest_seconds": int(age.total_seconds()), "late": age}

@@ -8,7 +8,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +42,7 @@ from supportdesk.portal.views import (
     timeline_items,
 )
 from supportdesk.regulations.models import Channel
+from supportdesk.sla.sweep import sweep_backlog
 from supportdesk.tickets import services
 from supportdesk.tickets.models import Attachment, Ticket, TicketEvent
 from supportdesk.tickets.services import (
@@ -665,19 +666,6 @@ def format_age(seconds: float) -> str:
     return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
 
 
-def sla_sweep_backlog(*, now: datetime.datetime) -> dict:
-    """Tickets whose next SLA check is due but not yet swept, and how late the oldest is.
-
-    One query over the partial index ``ticket_sla_next_check``; normally empty, since the sweep
-    runs every 30 s. A growing number means the sweep is not running or keeps failing.
-    """
-    row = Ticket.objects.filter(sla_next_check_at__lte=now).aggregate(
-        due=Count("id"), oldest=Min("sla_next_check_at")
-    )
-    age = (now - row["oldest"]) if row["oldest"] else datetime.timedelta(0)
-    return {"due": row["due"], "oldest_seconds": int(age.total_seconds()), "late": age}
-
-
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """Managers' view of background work: the outbox backlog and failures, the latest messages
@@ -691,7 +679,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if state:
         rows = rows.filter(state=state)
     health = outbox_health(now=now)
-    sweep = sla_sweep_backlog(now=now)
+    sweep = sweep_backlog(now=now)
     context = {
         "health": health,
         "outbox_age": format_age(health["oldest_pending_seconds"]),

@@ -204,7 +204,7 @@ def make_ticket(cast, user, contract, product, license_key=""):
     )
 
 
-def test_queue_lists_visible_tickets_newest_first(client, cast):
+def test_queue_lists_visible_tickets_by_nearest_deadline(client, cast):
     older = make_ticket(cast, cast.customer_alpha, cast.contract_alpha, cast.product_sep)
     with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):
         newer = make_ticket(
@@ -218,6 +218,9 @@ def test_queue_lists_visible_tickets_newest_first(client, cast):
 
     response = client.get(reverse("workspace:home"))
 
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert newer.sla_due_at < older.sla_due_at  # premium beta's target is the nearer one
     assert [t.number for t in response.context["tickets"]] == [newer.number, older.number]
 
 
