@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
@@ -126,11 +125,7 @@ class RequestForm(forms.Form):
             }
         )
         self.level_name = contract.level.tr("name")
-        self.regulation_name = (
-            regulation.name_en
-            if (get_language() or "").startswith("en") and regulation.name_en
-            else regulation.name
-        )
+        self.regulation_name = regulation.display_name
         self.fields["product"].queryset = contract.products.filter(line__is_consumer=False)
         self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
         self.fields["priority"].choices = priority_choices(self.priorities)

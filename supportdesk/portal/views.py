@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -748,7 +748,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
             {
                 "contract": contract,
                 "level_name": level.tr("name"),
-                "regulation_name": _regulation_name(contract.regulation),
+                "regulation_name": contract.regulation.display_name,
                 "status": _contract_status(contract, today),
                 "sla": [
                     {
@@ -796,11 +796,6 @@ def format_minutes(minutes: int) -> str:
     if not rest:
         return _("%(h)d h") % {"h": hours}
     return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
-
-
-def _regulation_name(regulation) -> str:
-    english = (translation.get_language() or "").startswith("en")
-    return regulation.name_en if english and regulation.name_en else regulation.name
 
 
 def _contract_status(contract, today: datetime.date) -> str:

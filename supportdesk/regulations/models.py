@@ -46,6 +46,11 @@ class Translated:
                 return english
         return getattr(self, field)
 
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, for templates."""
+        return self.tr("name")
+
 
 class BusinessCalendar(models.Model):
     """Working time: a timezone, weekly hours, a country's holidays and local overrides."""
@@ -161,7 +166,7 @@ class CalendarOverride(models.Model):
             raise ValidationError(_("Working and shortened days need their hours."))
 
 
-class Regulation(models.Model):
+class Regulation(Translated, models.Model):
     """A support regulation (support policy) as configuration."""
 
     class DayCount(models.TextChoices):
@@ -242,7 +247,7 @@ class SupportLevel(Translated, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.tr("name")
 
 
 class ChannelRule(models.Model):
@@ -390,6 +395,10 @@ class Priority(Translated, models.Model):
 
     def __str__(self) -> str:
         return self.tr("name")
+
+    @property
+    def display_criteria(self) -> str:
+        return self.tr("criteria")
 
 
 class SlaTarget(models.Model):
