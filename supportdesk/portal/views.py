@@ -425,35 +425,6 @@ def load_ticket(user: User, number: str) -> Ticket:
 # Roles come from ``access.can_act`` (what the services check); the states mirror the services'
 # own state checks, so a form is only offered where the action can succeed.
 
-OPEN_STATES = frozenset(
-    {
-        TicketState.REGISTERED,
-        TicketState.IN_PROGRESS,
-        TicketState.WAITING_FOR_CUSTOMER,
-        TicketState.SOLUTION_PROPOSED,
-    }
-)
-ACTION_STATES = {
-    "take": OPEN_STATES,
-    "assign": OPEN_STATES,
-    "public_reply": OPEN_STATES,
-    "internal_note": frozenset(TicketState.values),
-    "request_diagnostics": {TicketState.IN_PROGRESS},
-    "propose_solution": {TicketState.IN_PROGRESS},
-    "propose_priority": OPEN_STATES,
-    "override_priority": OPEN_STATES,
-    "agree_work_method": OPEN_STATES,
-    "split": OPEN_STATES,
-    "merge": OPEN_STATES,
-    "reopen": {TicketState.CLOSED},
-    "close": OPEN_STATES,
-    "customer_reply": OPEN_STATES,
-    "confirm_solution": {TicketState.SOLUTION_PROPOSED},
-    "refuse_solution": {TicketState.SOLUTION_PROPOSED},
-    "escalate": OPEN_STATES,
-    "withdraw": OPEN_STATES,
-}
-
 
 def pending_proposal(ticket: Ticket) -> PriorityProposal | None:
     return (
@@ -476,7 +447,9 @@ def allowed_actions(user: User, ticket: Ticket, names, proposal=None) -> set[str
             ):
                 allowed.add(name)
             continue
-        if ticket.state not in ACTION_STATES[name] or not access.can_act(user, ticket, name):
+        if ticket.state not in services.ACTION_STATES[name] or not access.can_act(
+            user, ticket, name
+        ):
             continue
         if name == "take" and ticket.owner_id is not None:
             continue

@@ -533,12 +533,33 @@ def _create_ticket(
 # timeline events and its e-mails in one transaction. A refused action changes nothing.
 
 State = TicketState
-OPEN_STATES = (
-    State.REGISTERED,
-    State.IN_PROGRESS,
-    State.WAITING_FOR_CUSTOMER,
-    State.SOLUTION_PROPOSED,
+OPEN_STATES = frozenset(
+    {State.REGISTERED, State.IN_PROGRESS, State.WAITING_FOR_CUSTOMER, State.SOLUTION_PROPOSED}
 )
+
+# The states each action is allowed in. The services enforce it; the pages offer an action's form
+# only where it applies. One table, so the two cannot disagree.
+ACTION_STATES: dict[str, frozenset[str]] = {
+    "take": OPEN_STATES,
+    "assign": OPEN_STATES,
+    "public_reply": OPEN_STATES,
+    "internal_note": frozenset(State.values),
+    "customer_reply": OPEN_STATES,
+    "request_diagnostics": frozenset({State.IN_PROGRESS}),
+    "propose_solution": frozenset({State.IN_PROGRESS}),
+    "confirm_solution": frozenset({State.SOLUTION_PROPOSED}),
+    "refuse_solution": frozenset({State.SOLUTION_PROPOSED}),
+    "escalate": OPEN_STATES,
+    "propose_priority": OPEN_STATES,
+    "decide_priority": OPEN_STATES,
+    "override_priority": OPEN_STATES,
+    "agree_work_method": OPEN_STATES,
+    "split": OPEN_STATES,
+    "merge": OPEN_STATES,
+    "reopen": frozenset({State.CLOSED}),
+    "withdraw": OPEN_STATES,
+    "close": OPEN_STATES,
+}
 
 
 class TicketActionError(Exception):
@@ -764,7 +785,7 @@ def take_ticket(*, ticket: Ticket, actor: User, now: datetime.datetime | None = 
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "take")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["take"])
         agent = _agent(actor)
         if ticket.owner_id is not None:
             raise TicketActionError(
@@ -800,7 +821,7 @@ def assign_ticket(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "assign")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["assign"])
         new_owner = access.agent_of(assignee) if assignee is not None else None
         if new_owner is None or new_owner.role not in (Agent.Role.ENGINEER, Agent.Role.MANAGER):
             raise TicketActionError(
@@ -856,7 +877,7 @@ def add_public_reply(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "public_reply")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["public_reply"])
         event, saved = _reply_event(
             ticket, actor, TicketEvent.Kind.PUBLIC_REPLY, now, body=body, files=files
         )
@@ -964,7 +985,7 @@ def request_diagnostics(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "request_diagnostics")
-        _require_state(ticket, State.IN_PROGRESS)
+        _require_state(ticket, *ACTION_STATES["request_diagnostics"])
         kinds = DiagnosticsRequestItem.Kind
         if not items:
             raise TicketActionError(
@@ -1027,7 +1048,7 @@ def propose_solution(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "propose_solution")
-        _require_state(ticket, State.IN_PROGRESS)
+        _require_state(ticket, *ACTION_STATES["propose_solution"])
         _require_text(body, "body", _("Describe the proposed solution."))
         event, saved = _reply_event(
             ticket, actor, TicketEvent.Kind.SOLUTION_PROPOSED, now, body=body, files=files
@@ -1053,7 +1074,7 @@ def confirm_solution(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "confirm_solution")
-        _require_state(ticket, State.SOLUTION_PROPOSED)
+        _require_state(ticket, *ACTION_STATES["confirm_solution"])
         fields = _set_state(
             ticket,
             actor,
@@ -1080,7 +1101,7 @@ def refuse_solution(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "refuse_solution")
-        _require_state(ticket, State.SOLUTION_PROPOSED)
+        _require_state(ticket, *ACTION_STATES["refuse_solution"])
         reason = _require_text(
             reason, "reason", _("Say why the proposed solution does not solve the problem.")
         )
@@ -1175,7 +1196,7 @@ def request_escalation(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "escalate")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["escalate"])
         if reason not in Escalation.Reason.values:
             raise TicketActionError(
                 "invalid", _("Choose the reason of the escalation."), status=422, fields=["reason"]
@@ -1251,7 +1272,7 @@ def propose_priority_change(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "propose_priority")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["propose_priority"])
         reason = _require_text(reason, "reason", _("Say why the priority should change."))
         _create_proposal(
             ticket,
@@ -1303,7 +1324,7 @@ def accept_priority_change(
         if not access.can_see_ticket(actor, ticket):
             raise TicketActionError("not_found", _("Not found."), status=404)
         proposal = _pending_proposal(ticket, actor, proposal_id)
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["decide_priority"])
         proposal.state = PriorityProposal.State.ACCEPTED
         proposal.decided_at = now
         proposal.decided_by = actor
@@ -1389,7 +1410,7 @@ def override_priority(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "override_priority")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["override_priority"])
         reason = _require_text(reason, "reason", _("Say why the priority is overridden."))
         to = _priority(ticket, priority_code)
         if to.pk == ticket.priority_id:
@@ -1440,7 +1461,7 @@ def agree_work_method(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "agree_work_method")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["agree_work_method"])
         method = WorkMethod.objects.filter(
             regulation_id=ticket.regulation_id, code=method_code
         ).first()
@@ -1498,7 +1519,7 @@ def split_ticket(
     with transaction.atomic():
         source = _lock(ticket)
         _authorize(source, actor, "split")
-        _require_state(source, *OPEN_STATES)
+        _require_state(source, *ACTION_STATES["split"])
         description = _require_text(
             description, "description", _("Describe the problem that becomes a new request.")
         )
@@ -1578,7 +1599,7 @@ def merge_ticket(
                 status=422,
                 fields=["target"],
             )
-        _require_state(source, *OPEN_STATES)
+        _require_state(source, *ACTION_STATES["merge"])
         if target.state == State.CLOSED:
             raise TicketActionError(
                 "invalid_state",
@@ -1625,7 +1646,7 @@ def reopen_ticket(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "reopen")
-        _require_state(ticket, State.CLOSED)
+        _require_state(ticket, *ACTION_STATES["reopen"])
         if ticket.merged_into_id is not None:
             raise TicketActionError(
                 "merged",
@@ -1646,7 +1667,7 @@ def withdraw_ticket(
     with transaction.atomic():
         ticket = _lock(ticket)
         _authorize(ticket, actor, "withdraw")
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["withdraw"])
         fields = _set_state(
             ticket,
             actor,
@@ -1693,7 +1714,7 @@ def close_ticket(
                 status=422,
                 fields=["close_reason"],
             )
-        _require_state(ticket, *OPEN_STATES)
+        _require_state(ticket, *ACTION_STATES["close"])
         reason = reason.strip()
         if close_reason == CloseReason.NOT_ENTITLED:
             reason = _require_text(
