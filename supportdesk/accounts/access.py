@@ -131,8 +131,12 @@ def is_ticket_worker(user: User, ticket) -> bool:
 
 def can_act(user: User, ticket, action: str) -> bool:
     """Whether ``user`` may perform ``action`` on ``ticket`` (role and relation, not state)."""
-    if not can_see_ticket(user, ticket):
-        return False
+    return can_see_ticket(user, ticket) and role_allows(user, ticket, action)
+
+
+def role_allows(user: User, ticket, action: str) -> bool:
+    """``can_act`` for a ticket already known to be visible to ``user`` (no query of its own),
+    e.g. to decide which action forms a ticket page offers."""
     agent = agent_of(user)
     if action in CUSTOMER_ACTIONS:
         return is_ticket_customer(user, ticket)

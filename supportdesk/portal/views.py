@@ -436,7 +436,8 @@ def pending_proposal(ticket: Ticket) -> PriorityProposal | None:
 
 def allowed_actions(user: User, ticket: Ticket, names, proposal=None) -> set[str]:
     """The actions of ``names`` this user may take on this ticket now; "decide_priority" is the
-    other side's answer to a pending priority proposal."""
+    other side's answer to a pending priority proposal. ``ticket`` comes from an access check
+    (the page's own lookup), so only the role and the state are checked here."""
     allowed = set()
     for name in names:
         if name == "decide_priority":
@@ -447,7 +448,7 @@ def allowed_actions(user: User, ticket: Ticket, names, proposal=None) -> set[str
             ):
                 allowed.add(name)
             continue
-        if ticket.state not in services.ACTION_STATES[name] or not access.can_act(
+        if ticket.state not in services.ACTION_STATES[name] or not access.role_allows(
             user, ticket, name
         ):
             continue
