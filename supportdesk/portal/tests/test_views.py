@@ -458,3 +458,16 @@ def test_anonymous_language_switch_sets_the_cookie(client, cast):
 
     assert response.cookies["django_language"].value == "en"
     assert 'lang="en"' in client.get("/accounts/login/").content.decode()
+
+
+def test_a_signed_up_user_without_an_organization_is_told_what_to_do(client, cast):
+    from supportdesk.accounts.models import User
+
+    user = User.objects.create_user("newcomer@example.com", "a-long-password-1", language="en")
+    client.force_login(user)
+
+    response = client.get(reverse("ticket_new"))
+
+    assert response.status_code == 403
+    assert "must belong to a customer organization" in response.content.decode()
+    assert client.get("/tickets/NO-SUCH/").status_code == 404
