@@ -37,8 +37,20 @@ Interval = tuple[int, int]
 """Half-open wall-clock interval [start, end) in minutes after midnight, 0 <= s < e <= 1440."""
 IntervalLike = Sequence[str | int | time]
 """("08:00", "20:00"), (480, 1200) or (time(8), "24:00")."""
-WeeklyLike = Mapping[int | str, Iterable[IntervalLike]] | Sequence[Iterable[IntervalLike]]
-OverridesLike = Mapping[date | str, Iterable[IntervalLike]] | Iterable[tuple[date, Iterable[Any]]]
+# Mapping is invariant in its key type, so dict[str, ...] is not a Mapping[int | str, ...]:
+# each key type is listed on its own.
+WeeklyLike = (
+    Mapping[int, Iterable[IntervalLike]]
+    | Mapping[str, Iterable[IntervalLike]]
+    | Mapping[int | str, Iterable[IntervalLike]]
+    | Sequence[Iterable[IntervalLike]]
+)
+OverridesLike = (
+    Mapping[date, Iterable[IntervalLike]]
+    | Mapping[str, Iterable[IntervalLike]]
+    | Mapping[date | str, Iterable[IntervalLike]]
+    | Iterable[tuple[date | str, Iterable[IntervalLike]]]
+)
 Pause = tuple[datetime, datetime | None]
 
 DAY_MINUTES = 1440
@@ -116,7 +128,7 @@ def _holiday_year(country: str, subdivision: str | None, year: int) -> _HolidayY
     return _HolidayYear(days_off, workdays)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class WorkingCalendar:
     """An immutable business calendar.
 
@@ -125,44 +137,59 @@ class WorkingCalendar:
     `holiday_country` the country's public holidays are days off and its transferred working days
     (weekend days made working) use `transferred_working_day_hours`, by default the hours of the
     weekday they replace, else Monday's. `overrides` maps a local date to its exact intervals (an
-    empty sequence makes a day off) and wins over everything else. After construction every field
-    holds a normalized, hashable value.
+    empty sequence makes a day off) and wins over everything else. The constructor takes these
+    loose shapes; every field then holds the normalized, hashable value its annotation names.
     """
 
     timezone: str
-    weekly: WeeklyLike  # normalized to a 7-tuple (Mon..Sun) of interval tuples
-    holiday_country: str | None = None
-    holiday_subdivision: str | None = None
-    transferred_working_day_hours: Iterable[IntervalLike] | None = None  # normalized to a tuple
-    overrides: OverridesLike = ()  # normalized to a sorted tuple of (date, intervals)
+    weekly: tuple[tuple[Interval, ...], ...]  # 7 entries, Mon..Sun
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    transferred_working_day_hours: tuple[Interval, ...] | None
+    overrides: tuple[tuple[date, tuple[Interval, ...]], ...]  # sorted by date
     _state: _State = field(init=False, repr=False, compare=False, hash=False)
 
-    def __post_init__(self) -> None:
-        zone = ZoneInfo(self.timezone)
-        items = self.weekly.items() if isinstance(self.weekly, Mapping) else enumerate(self.weekly)
-        weekly: list[tuple[Interval, ...]] = [()] * 7
+    def __init__(
+        self,
+        timezone: str,
+        weekly: WeeklyLike,
+        holiday_country: str | None = None,
+        holiday_subdivision: str | None = None,
+        transferred_working_day_hours: Iterable[IntervalLike] | None = None,
+        overrides: OverridesLike = (),
+    ) -> None:
+        zone = ZoneInfo(timezone)
+        items: Iterable[tuple[int | str, Iterable[IntervalLike]]] = (
+            weekly.items() if isinstance(weekly, Mapping) else enumerate(weekly)
+        )
+        normalized_weekly: list[tuple[Interval, ...]] = [()] * 7
         for key, intervals in items:
             weekday = _WEEKDAYS[key.lower()[:3]] if isinstance(key, str) else int(key)
             if not 0 <= weekday <= 6:
                 raise ValueError(f"weekday out of range: {key!r}")
-            weekly[weekday] = normalize_intervals(intervals)
-        overrides = self.overrides
-        if isinstance(overrides, Mapping):
-            overrides = overrides.items()
+            normalized_weekly[weekday] = normalize_intervals(intervals)
+        pairs: Iterable[tuple[date | str, Iterable[IntervalLike]]] = (
+            overrides.items() if isinstance(overrides, Mapping) else overrides
+        )
         normalized_overrides = tuple(
             sorted(
                 (day if isinstance(day, date) else date.fromisoformat(day), normalize_intervals(iv))
-                for day, iv in overrides
+                for day, iv in pairs
             )
         )
-        transferred = self.transferred_working_day_hours
-        object.__setattr__(self, "weekly", tuple(weekly))
-        object.__setattr__(self, "overrides", normalized_overrides)
+        # frozen: assign through object.__setattr__, as the generated __init__ would
+        object.__setattr__(self, "timezone", timezone)
+        object.__setattr__(self, "weekly", tuple(normalized_weekly))
+        object.__setattr__(self, "holiday_country", holiday_country)
+        object.__setattr__(self, "holiday_subdivision", holiday_subdivision)
         object.__setattr__(
             self,
             "transferred_working_day_hours",
-            None if transferred is None else normalize_intervals(transferred),
+            None
+            if transferred_working_day_hours is None
+            else normalize_intervals(transferred_working_day_hours),
         )
+        object.__setattr__(self, "overrides", normalized_overrides)
         object.__setattr__(self, "_state", _State(self, zone))
 
     def __reduce__(self) -> tuple[type[WorkingCalendar], tuple[Any, ...]]:
@@ -296,7 +323,9 @@ class _Index:
 
 
 def _offset_at(zone: ZoneInfo, t: int) -> int:
-    return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+    offset = datetime.fromtimestamp(t, zone).utcoffset()
+    assert offset is not None  # an aware datetime always has one
+    return int(offset.total_seconds())
 
 
 def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -21,12 +21,21 @@ BER = ZoneInfo("Europe/Berlin")
 WORKWEEK = {day: [("09:00", "17:00")] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
-def berlin(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=BER, fold=fold)
+def berlin(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    *,
+    fold: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=BER, fold=fold)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def night() -> WorkingCalendar:
@@ -84,7 +93,12 @@ def test_full_day_has_no_gap_at_midnight() -> None:
 
 
 def test_night_window_ending_at_midnight_continues_next_day() -> None:
-    cal = WorkingCalendar(timezone="Europe/Moscow", weekly={0: [("22:00", "24:00")], 1: [(0, 120)]})
+    # "HH:MM" strings and minute numbers mixed in one calendar
+    weekly: dict[int, list[tuple[str, str] | tuple[int, int]]] = {
+        0: [("22:00", "24:00")],
+        1: [(0, 120)],
+    }
+    cal = WorkingCalendar(timezone="Europe/Moscow", weekly=weekly)
     start = datetime(2025, 10, 13, 23, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # Monday
     assert add_business_minutes(cal, start, 120) == utc(2025, 10, 13, 22)  # Tue 01:00 MSK
 
@@ -104,14 +118,15 @@ def test_split_shift() -> None:
 
 
 def test_overrides_day_off_extra_day_and_short_day() -> None:
+    overrides: dict[date | str, list[tuple[str, str]]] = {
+        date(2025, 6, 11): [],  # Wednesday off
+        "2025-06-14": [("10:00", "12:00")],  # Saturday worked
+        date(2025, 6, 16): [("09:00", "13:00")],  # Monday shortened
+    }
     cal = WorkingCalendar(
         timezone="Europe/Berlin",
         weekly=WORKWEEK,
-        overrides={
-            date(2025, 6, 11): [],  # Wednesday off
-            "2025-06-14": [("10:00", "12:00")],  # Saturday worked
-            date(2025, 6, 16): [("09:00", "13:00")],  # Monday shortened
-        },
+        overrides=overrides,
     )
     assert cal.day_intervals(date(2025, 6, 11)) == ()
     assert add_business_minutes(cal, berlin(2025, 6, 10, 16), 120) == berlin(2025, 6, 12, 10)

@@ -5,10 +5,29 @@ List queries and single-object checks use the same functions, so they cannot dis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from supportdesk.accounts.models import Agent, Contact, User
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The type of a request behind ``@login_required`` or the API's authentication.
+
+    Only for annotations (Django builds the real request): there ``request.user`` is a signed-in
+    ``User``, never ``AnonymousUser``, so views pass it to the functions below and to the
+    services as is. A view without such a guard annotates ``HttpRequest`` and narrows with
+    ``request.user.is_authenticated`` itself.
+    """
+
+    user: User
+    # Set on every request by django_htmx.middleware.HtmxMiddleware (config/settings.py).
+    htmx: HtmxDetails
 
 
 def contact_of(user: User) -> Contact | None:

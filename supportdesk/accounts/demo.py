@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -177,7 +178,8 @@ def load_demo() -> DemoCast:
     """Load both seed regulations and the demo cast; running it again changes nothing."""
     with transaction.atomic():
         regulations = load_presets(["000", "002"])
-        cast: dict[str, object] = {
+        # DemoCast field name -> model instance of that field's type
+        cast: dict[str, Any] = {
             "regulation_000": regulations["000"],
             "regulation_002": regulations["002"],
         }
@@ -292,7 +294,7 @@ def load_demo() -> DemoCast:
             Contract,
             "products",
             {
-                contract.pk: [cast[attr].pk for attr in spec[7]]  # type: ignore[attr-defined]
+                contract.pk: [cast[attr].pk for attr in spec[7]]
                 for contract, spec in zip(contracts, CONTRACTS, strict=True)
             },
         )
@@ -306,4 +308,4 @@ def load_demo() -> DemoCast:
             key=("key",),
         )
         cast.update({spec[0]: key for spec, key in zip(LICENSE_KEYS, keys, strict=True)})
-    return DemoCast(**cast)  # type: ignore[arg-type]
+    return DemoCast(**cast)

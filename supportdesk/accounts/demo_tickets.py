@@ -8,6 +8,7 @@ test fixture, whose tickets start from number 1).
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from django.utils import timezone
 
@@ -26,27 +27,28 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
     now = now or timezone.now()
     if Ticket.objects.filter(organization__in=[cast.alpha, cast.beta]).exists():
         return []
-    sep = {
-        "channel": Channel.PORTAL,
-        "requested_by": cast.customer_alpha,
-        "contact": cast.customer_alpha.contact,
-        "support_contact_id": "SC-1001",
-        "product": cast.product_sep,
-        "version": "14.3 RU9",
-        "os_version": "Windows Server 2022",
-        "service_pack": "KB5034439",
-    }
-    ngfw = {
-        "channel": Channel.PORTAL,
-        "requested_by": cast.customer_beta,
-        "contact": cast.customer_beta.contact,
-        "license_key": cast.license_key_beta.key,
-        "version": "7.2",
-    }
+    # shared by the tickets below; each one replaces what differs
+    sep = RegistrationRequest(
+        channel=Channel.PORTAL,
+        requested_by=cast.customer_alpha,
+        contact=cast.customer_alpha.contact,
+        support_contact_id="SC-1001",
+        product=cast.product_sep,
+        version="14.3 RU9",
+        os_version="Windows Server 2022",
+        service_pack="KB5034439",
+    )
+    ngfw = RegistrationRequest(
+        channel=Channel.PORTAL,
+        requested_by=cast.customer_beta,
+        contact=cast.customer_beta.contact,
+        license_key=cast.license_key_beta.key,
+        version="7.2",
+    )
 
     counting = register_ticket(
-        request=RegistrationRequest(
-            **sep,
+        request=replace(
+            sep,
             subject="Клиенты не получают обновления определений",
             description="С утра клиенты SEP показывают определения недельной давности.",
             priority_code="p2",
@@ -55,8 +57,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
     )
 
     waiting = register_ticket(
-        request=RegistrationRequest(
-            **sep,
+        request=replace(
+            sep,
             subject="Сбой репликации между серверами управления",
             description="Репликация SEPM останавливается с ошибкой 0x80070005.",
             priority_code="p3",
@@ -73,8 +75,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
     )
 
     breached = register_ticket(
-        request=RegistrationRequest(
-            **ngfw,
+        request=replace(
+            ngfw,
             subject="Cluster failover does not happen",
             description="After the primary node fails the standby stays passive.",
             priority_code="p1",
@@ -84,8 +86,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
 
     # Premium P1 runs on the 24×7 calendar: its reaction timer counts down even at night.
     urgent = register_ticket(
-        request=RegistrationRequest(
-            **ngfw,
+        request=replace(
+            ngfw,
             subject="Web filtering blocks the whole office",
             description="Since the signature update every HTTPS site is blocked.",
             priority_code="p1",
@@ -94,8 +96,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
     )
 
     proposed = register_ticket(
-        request=RegistrationRequest(
-            **ngfw,
+        request=replace(
+            ngfw,
             subject="VPN tunnels drop every hour",
             description="Site-to-site tunnels renegotiate every 60 minutes and drop traffic.",
             priority_code="p3",

@@ -9,14 +9,15 @@ cannot set priority, owner, team, state, deadlines or the internal flag through 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from supportdesk.accounts import access
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
 from supportdesk.tickets import attachments as attachment_files
 from supportdesk.tickets import services
@@ -131,7 +132,9 @@ def _error(error: TicketActionError) -> Status:
     )
 
 
-def _act(request: HttpRequest, number: str, call: Callable[[Ticket], Ticket], status: int = 200):
+def _act(
+    request: AuthenticatedRequest, number: str, call: Callable[[Ticket], Ticket], status: int = 200
+):
     ticket = access.get_ticket_for_user(request.user, number)  # 404 before anything else
     try:
         ticket = call(ticket)
@@ -200,12 +203,12 @@ class CloseIn(Schema):
 
 
 @router.post("/tickets/{number}/take", response=RESPONSES, summary="Take the ticket")
-def take(request: HttpRequest, number: str):
+def take(request: AuthenticatedRequest, number: str):
     return _act(request, number, lambda t: services.take_ticket(ticket=t, actor=request.user))
 
 
 @router.post("/tickets/{number}/assign", response=RESPONSES, summary="Assign or reassign")
-def assign(request: HttpRequest, number: str, payload: AssignIn):
+def assign(request: AuthenticatedRequest, number: str, payload: AssignIn):
     assignee = User.objects.filter(email__iexact=payload.assignee, agent__isnull=False).first()
     return _act(
         request,
@@ -217,7 +220,7 @@ def assign(request: HttpRequest, number: str, payload: AssignIn):
 
 
 @router.post("/tickets/{number}/replies", response=RESPONSES, summary="Public reply")
-def reply(request: HttpRequest, number: str, payload: TextIn):
+def reply(request: AuthenticatedRequest, number: str, payload: TextIn):
     """An agent's public reply, or the customer's reply (which answers a diagnostics request)."""
     if access.is_agent(request.user):
         service = services.add_public_reply
@@ -227,7 +230,7 @@ def reply(request: HttpRequest, number: str, payload: TextIn):
 
 
 @router.post("/tickets/{number}/notes", response=RESPONSES, summary="Internal note (agents)")
-def note(request: HttpRequest, number: str, payload: TextIn):
+def note(request: AuthenticatedRequest, number: str, payload: TextIn):
     return _act(
         request,
         number,
@@ -236,7 +239,7 @@ def note(request: HttpRequest, number: str, payload: TextIn):
 
 
 @router.post("/tickets/{number}/diagnostics-requests", response=RESPONSES)
-def request_diagnostics(request: HttpRequest, number: str, payload: DiagnosticsIn):
+def request_diagnostics(request: AuthenticatedRequest, number: str, payload: DiagnosticsIn):
     items = [RequestedItem(kind=item.kind, text=item.text) for item in payload.items]
     return _act(
         request,
@@ -248,7 +251,7 @@ def request_diagnostics(request: HttpRequest, number: str, payload: DiagnosticsI
 
 
 @router.post("/tickets/{number}/solution", response=RESPONSES, summary="Propose the solution")
-def propose_solution(request: HttpRequest, number: str, payload: TextIn):
+def propose_solution(request: AuthenticatedRequest, number: str, payload: TextIn):
     return _act(
         request,
         number,
@@ -257,7 +260,7 @@ def propose_solution(request: HttpRequest, number: str, payload: TextIn):
 
 
 @router.post("/tickets/{number}/confirm", response=RESPONSES, summary="Confirm the solution")
-def confirm(request: HttpRequest, number: str, payload: CommentIn):
+def confirm(request: AuthenticatedRequest, number: str, payload: CommentIn):
     return _act(
         request,
         number,
@@ -266,7 +269,7 @@ def confirm(request: HttpRequest, number: str, payload: CommentIn):
 
 
 @router.post("/tickets/{number}/refuse", response=RESPONSES, summary="Refuse with reasons")
-def refuse(request: HttpRequest, number: str, payload: ReasonIn):
+def refuse(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
@@ -275,7 +278,7 @@ def refuse(request: HttpRequest, number: str, payload: ReasonIn):
 
 
 @router.post("/tickets/{number}/escalate", response=RESPONSES, summary="Request escalation")
-def escalate(request: HttpRequest, number: str, payload: EscalateIn):
+def escalate(request: AuthenticatedRequest, number: str, payload: EscalateIn):
     return _act(
         request,
         number,
@@ -291,7 +294,7 @@ def escalate(request: HttpRequest, number: str, payload: EscalateIn):
 
 
 @router.post("/tickets/{number}/priority-proposals", response=RESPONSES)
-def propose_priority(request: HttpRequest, number: str, payload: PriorityIn):
+def propose_priority(request: AuthenticatedRequest, number: str, payload: PriorityIn):
     return _act(
         request,
         number,
@@ -302,7 +305,7 @@ def propose_priority(request: HttpRequest, number: str, payload: PriorityIn):
 
 
 @router.post("/tickets/{number}/priority-proposals/{proposal_id}/accept", response=RESPONSES)
-def accept_priority(request: HttpRequest, number: str, proposal_id: int):
+def accept_priority(request: AuthenticatedRequest, number: str, proposal_id: int):
     return _act(
         request,
         number,
@@ -313,7 +316,9 @@ def accept_priority(request: HttpRequest, number: str, proposal_id: int):
 
 
 @router.post("/tickets/{number}/priority-proposals/{proposal_id}/decline", response=RESPONSES)
-def decline_priority(request: HttpRequest, number: str, proposal_id: int, payload: ReasonIn):
+def decline_priority(
+    request: AuthenticatedRequest, number: str, proposal_id: int, payload: ReasonIn
+):
     return _act(
         request,
         number,
@@ -324,7 +329,7 @@ def decline_priority(request: HttpRequest, number: str, proposal_id: int, payloa
 
 
 @router.post("/tickets/{number}/priority-override", response=RESPONSES, summary="Manager only")
-def override_priority(request: HttpRequest, number: str, payload: PriorityIn):
+def override_priority(request: AuthenticatedRequest, number: str, payload: PriorityIn):
     return _act(
         request,
         number,
@@ -335,7 +340,7 @@ def override_priority(request: HttpRequest, number: str, payload: PriorityIn):
 
 
 @router.post("/tickets/{number}/work-method", response=RESPONSES, summary="Agree a work method")
-def work_method(request: HttpRequest, number: str, payload: WorkMethodIn):
+def work_method(request: AuthenticatedRequest, number: str, payload: WorkMethodIn):
     return _act(
         request,
         number,
@@ -350,7 +355,7 @@ def work_method(request: HttpRequest, number: str, payload: WorkMethodIn):
     response={201: TicketSummaryOut, **ERRORS},
     summary="Split into a new ticket (returns the new one)",
 )
-def split(request: HttpRequest, number: str, payload: SplitIn):
+def split(request: AuthenticatedRequest, number: str, payload: SplitIn):
     return _act(
         request,
         number,
@@ -362,7 +367,7 @@ def split(request: HttpRequest, number: str, payload: SplitIn):
 
 
 @router.post("/tickets/{number}/merge", response=RESPONSES, summary="Merge into another ticket")
-def merge(request: HttpRequest, number: str, payload: MergeIn):
+def merge(request: AuthenticatedRequest, number: str, payload: MergeIn):
     ticket = access.get_ticket_for_user(request.user, number)
     target = access.visible_tickets(request.user).filter(number=payload.target).first()
     if target is None:
@@ -377,7 +382,7 @@ def merge(request: HttpRequest, number: str, payload: MergeIn):
 
 
 @router.post("/tickets/{number}/reopen", response=RESPONSES, summary="Reopen (agents)")
-def reopen(request: HttpRequest, number: str, payload: ReasonIn):
+def reopen(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
@@ -386,7 +391,7 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn):
 
 
 @router.post("/tickets/{number}/withdraw", response=RESPONSES, summary="Withdraw (customer)")
-def withdraw(request: HttpRequest, number: str, payload: ReasonIn):
+def withdraw(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
@@ -395,7 +400,7 @@ def withdraw(request: HttpRequest, number: str, payload: ReasonIn):
 
 
 @router.post("/tickets/{number}/close", response=RESPONSES, summary="Close: not entitled, silence")
-def close(request: HttpRequest, number: str, payload: CloseIn):
+def close(request: AuthenticatedRequest, number: str, payload: CloseIn):
     return _act(
         request,
         number,
@@ -405,13 +410,21 @@ def close(request: HttpRequest, number: str, payload: CloseIn):
     )
 
 
+class _PostWithFiles(Protocol):
+    """What the three services an upload may go to have in common."""
+
+    def __call__(
+        self, *, ticket: Ticket, actor: User, body: str, files: Sequence[Any] = ...
+    ) -> Ticket: ...
+
+
 @router.post(
     "/tickets/{number}/attachments",
     response={201: UploadOut, **ERRORS},
     summary="Upload files with an optional message",
 )
 def upload(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     number: str,
     files: File[list[UploadedFile]],
     body: Form[str] = "",
@@ -421,6 +434,7 @@ def upload(
     public reply, or an internal note with ``internal=true``. Refused files are listed in
     ``rejected`` with the reason; the message and the accepted files are kept."""
     ticket = access.get_ticket_for_user(request.user, number)
+    service: _PostWithFiles
     if not access.is_agent(request.user):
         service, kind = services.add_customer_reply, TicketEvent.Kind.CUSTOMER_REPLY
     elif internal:
@@ -466,7 +480,7 @@ def upload(
         }
     },
 )
-def download(request: HttpRequest, attachment_id: int):
+def download(request: AuthenticatedRequest, attachment_id: int):
     """The file as a download, after the permission check; 404 for anything the user may not
     see (another organization's ticket, an internal note's file for a customer)."""
     attachment: Attachment = access.get_attachment_for_user(request.user, attachment_id)

@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from supportdesk.accounts import access
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.api.models import ApiToken, hash_token
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import allowed_channel_rules, hotlines_for
@@ -182,7 +183,7 @@ RELATED = ("priority", "product", "level", "organization")
     response={201: TicketOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Register a ticket",
 )
-def create_ticket(request: HttpRequest, payload: RegistrationIn):
+def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     contact = access.contact_of(request.user)
     if contact is None:
         return _error(
@@ -251,7 +252,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
     response={200: TicketPage, 401: ErrorOut, 422: ErrorOut},
     summary="Tickets I may see",
 )
-def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
+def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
     """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
     if filters.state == "open":
@@ -285,7 +286,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]):
 
 
 @api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
-def get_ticket(request: HttpRequest, number: str):
+def get_ticket(request: AuthenticatedRequest, number: str):
     ticket = access.get_ticket_for_user(request.user, number)
     ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
     events = ticket.events.select_related("actor").order_by("created_at", "id")
@@ -311,7 +312,7 @@ def get_ticket(request: HttpRequest, number: str):
     response={200: list[ContractOut], 401: ErrorOut},
     summary="My contracts and entitlements",
 )
-def list_contracts(request: HttpRequest):
+def list_contracts(request: AuthenticatedRequest):
     today = timezone.localdate()
     contracts = access.visible_contracts(request.user).select_related("regulation", "level")
     return [

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.api.models import ApiToken
 from supportdesk.api.services import create_api_token, revoke_api_token
 
@@ -24,7 +25,7 @@ class TokenForm(forms.Form):
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -36,7 +37,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     try:
         token = revoke_api_token(user=request.user, token_id=token_id)
     except ApiToken.DoesNotExist:

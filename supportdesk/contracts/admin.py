@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +24,9 @@ class ContractForm(forms.ModelForm):
             "products",
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         regulation, level = cleaned.get("regulation"), cleaned.get("level")
         if regulation and level and level.regulation_id != regulation.pk:
             self.add_error("level", _("Choose a support level of the contract's regulation."))

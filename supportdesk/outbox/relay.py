@@ -57,7 +57,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         # Marks our mail as automatic (RFC 3834) so autoresponders do not answer it.
         "Auto-Submitted": "auto-generated",
     }
-    if message.ticket_id is not None:
+    if message.ticket is not None:
         headers["X-Supportdesk-Ticket"] = message.ticket.number
     email = EmailMultiAlternatives(
         subject=message.subject,

@@ -19,7 +19,7 @@ from supportdesk.outbox.models import OutboxMessage
 def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``."""
     with translation.override(language):
-        subject = render_to_string(f"emails/{template}/subject.txt", context)
+        subject: str = render_to_string(f"emails/{template}/subject.txt", context)
         text = render_to_string(f"emails/{template}/body.txt", context)
         html = render_to_string(f"emails/{template}/body.html", context)
     # A subject is one line, whatever a template or a customer-typed value put into it.

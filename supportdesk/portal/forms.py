@@ -7,6 +7,9 @@ valid, product covered, required fields present, channel allowed) is decided by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from django import forms
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -19,7 +22,7 @@ from supportdesk.regulations.models import DiagnosticsItem, Priority, Registrati
 from supportdesk.tickets.models import Escalation
 
 # The order fields appear in, whichever regulation asks for them.
-FIELD_ORDER = [
+FIELD_ORDER: list[str] = [  # RegistrationField values
     RegistrationField.SUPPORT_ID,
     RegistrationField.SUPPORT_CONTACT_ID,
     RegistrationField.LICENSE_KEY,
@@ -71,10 +74,19 @@ def priority_choices(priorities) -> list[tuple[str, str]]:
     return [(priority.code, priority.tr("name")) for priority in priorities]
 
 
+class LabelledModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose option labels come from ``option_label``, set per form."""
+
+    option_label: Callable[[Any], str] = str
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.option_label(obj)
+
+
 class RequestForm(forms.Form):
     """A customer's new request for one of the organization's active contracts."""
 
-    contract = forms.ModelChoiceField(
+    contract = LabelledModelChoiceField(
         label=_("Contract (Support ID)"), queryset=Contract.objects.none(), empty_label=None
     )
     support_id = forms.CharField(label=_("Support ID"), max_length=40, required=False)
@@ -112,11 +124,13 @@ class RequestForm(forms.Form):
         regulation = contract.regulation
         self.regulation = regulation
         self.layout = RegulationLayout(regulation)
-        self.fields["contract"].queryset = contracts
-        self.fields["contract"].label_from_instance = _contract_label
+        contract_field = cast(LabelledModelChoiceField, self.fields["contract"])
+        product_field = cast(forms.ModelChoiceField, self.fields["product"])
+        contract_field.queryset = contracts
+        contract_field.option_label = _contract_label
         # Choosing another contract reloads the fields of its regulation (progressive: without
         # JavaScript the "use this contract" button does the same with a plain GET).
-        self.fields["contract"].widget.attrs.update(
+        contract_field.widget.attrs.update(
             {
                 "hx-get": reverse("ticket_new"),
                 "hx-target": "#request-fields",
@@ -126,9 +140,9 @@ class RequestForm(forms.Form):
         )
         self.level_name = contract.level.tr("name")
         self.regulation_name = regulation.display_name
-        self.fields["product"].queryset = contract.products.filter(line__is_consumer=False)
+        product_field.queryset = contract.products.filter(line__is_consumer=False)
         self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
-        self.fields["priority"].choices = priority_choices(self.priorities)
+        cast(forms.ChoiceField, self.fields["priority"]).choices = priority_choices(self.priorities)
         self.diagnostics_items = (
             list(
                 DiagnosticsItem.objects.filter(regulation=regulation)
@@ -137,7 +151,7 @@ class RequestForm(forms.Form):
             )
             + list(
                 DiagnosticsItem.objects.filter(
-                    regulation=regulation, product__in=self.fields["product"].queryset
+                    regulation=regulation, product__in=product_field.queryset
                 )
                 .select_related("product")
                 .order_by("order", "id")
@@ -145,12 +159,12 @@ class RequestForm(forms.Form):
             if regulation.primary_diagnostics_required
             else []
         )
-        self.fields["diagnostics"].choices = [
+        cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
         self.has_license_keys = contract.license_keys.exists()
         if not self.is_bound:
-            products = list(self.fields["product"].queryset[:2])
+            products = list(product_field.queryset[:2])
             if len(products) == 1:
                 self.initial.setdefault("product", products[0].pk)
             self.initial.setdefault("contract", contract.pk)
@@ -213,7 +227,7 @@ class RequestForm(forms.Form):
             {
                 "id": str(item.pk),
                 "text": item.tr("text"),
-                "product": item.product.name if item.product_id else "",
+                "product": item.product.name if item.product is not None else "",
                 "checked": str(item.pk) in chosen,
             }
             for item in self.diagnostics_items
@@ -323,7 +337,8 @@ class TicketActionForm(forms.Form):
 class CustomerReplyForm(TicketActionForm):
     field_order = ["provided_items", "body", "files"]
     body = text_field(_("Your message"), rows=5)
-    files = MultipleFileField(label=_("Attach files"))
+    # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
+    files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
     provided_items = forms.TypedMultipleChoiceField(
         label=_("What you are sending"),
         coerce=int,
@@ -334,7 +349,7 @@ class CustomerReplyForm(TicketActionForm):
     def __init__(self, *args, open_items=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.open_items = list(open_items)
-        self.fields["provided_items"].choices = [
+        cast(forms.ChoiceField, self.fields["provided_items"]).choices = [
             (item.pk, item_label(item)) for item in self.open_items
         ]
         if not self.open_items:
@@ -370,7 +385,10 @@ class EscalationForm(TicketActionForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [("", _("Keep the priority")), *self.priority_choices()]
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
+            ("", _("Keep the priority")),
+            *self.priority_choices(),
+        ]
 
 
 class PriorityProposalForm(TicketActionForm):
@@ -379,7 +397,7 @@ class PriorityProposalForm(TicketActionForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = self.priority_choices()
+        cast(forms.ChoiceField, self.fields["priority"]).choices = self.priority_choices()
 
 
 class ProposalDecisionForm(TicketActionForm):

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from supportdesk.accounts import access
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import Contact, Language, User
 from supportdesk.contracts.entitlements import active_contracts, allowed_channel_rules, hotlines_for
 from supportdesk.portal.forms import (
@@ -116,7 +117,7 @@ def parse_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     if state not in STATE_FILTERS:
         state = "open"
@@ -148,7 +149,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     contact = _contact_or_403(request.user)
     contracts = active_contracts(
         organization_id=contact.organization_id, day=timezone.localdate()
@@ -207,7 +208,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 def _registration_request(
-    request: HttpRequest, contact: Contact, form: RequestForm
+    request: AuthenticatedRequest, contact: Contact, form: RequestForm
 ) -> RegistrationRequest:
     data = form.cleaned_data
     return RegistrationRequest(
@@ -257,6 +258,7 @@ def timeline_items(ticket, events, *, label, for_customer: bool) -> list[dict]:
     ids = [event.pk for event in events]
     files: dict[int, list] = {}
     for attachment in Attachment.objects.filter(event_id__in=ids).order_by("id"):
+        assert attachment.event_id is not None  # filtered by event
         files.setdefault(attachment.event_id, []).append(attachment)
     requests = {
         request.event_id: request
@@ -524,12 +526,12 @@ def _customer_form(name: str, ticket: Ticket, user: User, data=None, files=None,
 
 
 @login_required
-def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _customer_page(request, load_ticket(request.user, number))
 
 
 def _customer_page(
-    request: HttpRequest, ticket: Ticket, failed: tuple[str, object] | None = None
+    request: AuthenticatedRequest, ticket: Ticket, failed: tuple[str, object] | None = None
 ) -> HttpResponse:
     proposal = pending_proposal(ticket)
     allowed = allowed_actions(request.user, ticket, CUSTOMER_ACTIONS, proposal)
@@ -559,7 +561,7 @@ def _customer_page(
 
 
 def _customer_action(
-    request: HttpRequest, number: str, name: str, perform, success: str
+    request: AuthenticatedRequest, number: str, name: str, perform, success: str
 ) -> HttpResponse:
     """Check access, validate, call one service, redirect back; a refusal re-renders the page
     with the message and the user's input, and nothing changed."""
@@ -573,7 +575,7 @@ def _customer_action(
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.add_customer_reply(
             ticket=ticket,
@@ -588,7 +590,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_confirm(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_confirm(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.confirm_solution(ticket=ticket, actor=actor, comment=data["comment"])
 
@@ -603,7 +605,7 @@ def ticket_confirm(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_refuse(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_refuse(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.refuse_solution(ticket=ticket, actor=actor, reason=data["reason"])
 
@@ -618,7 +620,7 @@ def ticket_refuse(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_escalate(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_escalate(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.request_escalation(
             ticket=ticket,
@@ -640,7 +642,7 @@ def ticket_escalate(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.propose_priority_change(
             ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
@@ -657,7 +659,7 @@ def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority_accept(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.accept_priority_change(
             ticket=ticket, actor=actor, proposal_id=data["proposal"]
@@ -670,7 +672,7 @@ def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority_decline(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.decline_priority_change(
             ticket=ticket, actor=actor, proposal_id=data["proposal"], reason=data["reason"]
@@ -683,7 +685,7 @@ def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_withdraw(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.withdraw_ticket(ticket=ticket, actor=actor, reason=data["reason"])
 
@@ -693,7 +695,7 @@ def ticket_withdraw(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """A file of a ticket the user may see, as a download; 404 for anything else."""
     return attachments.attachment_response(access.get_attachment_for_user(request.user, pk))
 
@@ -702,7 +704,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contracts(request: HttpRequest) -> HttpResponse:
+def contracts(request: AuthenticatedRequest) -> HttpResponse:
     _contact_or_403(request.user)
     today = timezone.localdate()
     rows = []

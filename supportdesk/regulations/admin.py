@@ -6,6 +6,8 @@ cell or a channel rule cannot point at another regulation's level.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -147,8 +149,8 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 class RegulationChildAdmin(admin.ModelAdmin):
     """A regulation's rows across regulations, e.g. to compare SLA matrices."""
 
-    list_filter = ("regulation",)
-    list_select_related = ("regulation",)
+    list_filter: ClassVar[tuple[str, ...]] = ("regulation",)
+    list_select_related: ClassVar[tuple[str, ...]] = ("regulation",)
 
 
 @admin.register(SupportLevel)

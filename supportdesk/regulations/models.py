@@ -88,7 +88,7 @@ class BusinessCalendar(models.Model):
         weekly: dict[str, list[list[str]]] = {}
         for interval in self.hours.all():
             weekly.setdefault(days[interval.weekday], []).append([interval.start, interval.end])
-        overrides = {}
+        overrides: dict[str, list[list[str]]] = {}
         for override in self.overrides.all():
             key = override.date.isoformat()
             if override.kind == CalendarOverride.Kind.DAY_OFF:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Literal
 
 from django.db import transaction
 
@@ -65,7 +66,7 @@ def write_columns(
     *,
     fired: set[tuple[str, str, str]],
     now: dt.datetime,
-    next_check: dt.datetime | None | bool = False,
+    next_check: dt.datetime | None | Literal[False] = False,
 ) -> None:
     """Store the deadline columns (one UPDATE, none when nothing changed).
 
@@ -73,7 +74,7 @@ def write_columns(
     """
     values: dict[str, dt.datetime | None] = ticket_clock.columns()
     values["sla_next_check_at"] = (
-        next_check_at(ticket_clock, fired, now) if next_check is False else next_check  # type: ignore[assignment]
+        next_check_at(ticket_clock, fired, now) if next_check is False else next_check
     )
     changed = {name: value for name, value in values.items() if getattr(ticket, name) != value}
     if changed:

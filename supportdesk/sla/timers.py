@@ -291,6 +291,7 @@ def compute_clock(
     reaction = resolution = None
     if targets is not None:
         percent = rules.warning_percent if rules else 80
+        # a closed stretch always has its start (closed.append([step.at, None]))
         reaction_pauses: list[Pause] = [(a, b) for a, b in closed]  # type: ignore[misc]
         if first_response is not None:
             reaction_pauses.append((first_response, None))
@@ -314,7 +315,7 @@ def compute_clock(
             RESOLUTION,
             targets.resolution,
             registered_at,
-            [(a, b) for a, b in stopped],  # type: ignore[misc]
+            [(a, b) for a, b in stopped],  # type: ignore[misc]  # every stretch has a start
             phase=phase,
             met_at=proposed_at if state in (SOLUTION_PROPOSED, CLOSED) else None,
             percent=percent,

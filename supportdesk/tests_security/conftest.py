@@ -92,6 +92,7 @@ class AlphaWorld:
     def organization_markers(self) -> dict[str, str]:
         """What identifies alpha's contact and contract."""
         contact = self.ticket.contact
+        assert contact.support_contact_id, "the fixture gives alpha's contact a Support Contact ID"
         return {
             "contact e-mail": contact.user.email,
             "Support Contact ID": contact.support_contact_id,

@@ -96,7 +96,9 @@ class Route:
     def urls(self, world: AlphaWorld) -> list[str]:
         urls = ["/" + self.route]
         for param in self.params:
-            values = self.filler(param)(world)  # type: ignore[misc]
+            filler = self.filler(param)
+            assert filler is not None, f"no filler for {param}"  # see test_every_route_is_covered
+            values = filler(world)
             pattern = re.compile(rf"<(?:\w+:)?{param}>")
             urls = [pattern.sub(str(value), url) for url in urls for value in values]
         return urls
@@ -258,7 +260,9 @@ GHOST_ID = 999999
 
 def ghost_url(route: Route, url: str, world: AlphaWorld) -> str:
     for param in route.params:
-        for value in route.filler(param)(world):  # type: ignore[misc]
+        filler = route.filler(param)
+        assert filler is not None, f"no filler for {param}"  # see test_every_route_is_covered
+        for value in filler(world):
             url = re.sub(
                 rf"(?<=/){re.escape(str(value))}(?=/|$)", GHOSTS.get(param, str(GHOST_ID)), url
             )

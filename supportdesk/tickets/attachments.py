@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
@@ -89,6 +89,7 @@ def name_for_type(name: str, extension: str) -> str:
     type: a text file named "x.exe" is offered for download as "x.exe.txt", a PNG named
     "notes.txt" as "notes.txt.png"."""
     claimed = name.rpartition(".")[2].lower() if "." in name else ""
+    same: Set[str]
     if extension == "txt" or extension in TEXT_TYPES:
         same = TEXT_TYPES | {"txt"}
     else:

@@ -237,7 +237,7 @@ class TicketEvent(models.Model):
             raise ValueError("The timeline is append-only: events are never changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[override]
+    def delete(self, *args, **kwargs):
         raise ValueError("The timeline is append-only: events are never deleted.")
 
 

@@ -704,7 +704,7 @@ def _notify_owner(
     ticket: Ticket, template: str, actor: User | None, context: dict | None = None
 ) -> None:
     """An agent-facing e-mail to the ticket's owner, unless the owner did it."""
-    if ticket.owner_id is None:
+    if ticket.owner is None:
         return
     user = ticket.owner.user
     if actor is not None and user.pk == actor.pk:
@@ -787,7 +787,7 @@ def take_ticket(*, ticket: Ticket, actor: User, now: datetime.datetime | None = 
         _authorize(ticket, actor, "take")
         _require_state(ticket, *ACTION_STATES["take"])
         agent = _agent(actor)
-        if ticket.owner_id is not None:
+        if ticket.owner is not None:
             raise TicketActionError(
                 "already_owned",
                 _("Request %(number)s is already owned by %(owner)s.")
@@ -1647,7 +1647,7 @@ def reopen_ticket(
         ticket = _lock(ticket)
         _authorize(ticket, actor, "reopen")
         _require_state(ticket, *ACTION_STATES["reopen"])
-        if ticket.merged_into_id is not None:
+        if ticket.merged_into is not None:
             raise TicketActionError(
                 "merged",
                 _("Request %(number)s was merged into %(target)s; continue there.")

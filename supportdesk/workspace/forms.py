@@ -5,13 +5,20 @@ Action forms only collect input; the lifecycle service decides whether the actio
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts import access
 from supportdesk.accounts.models import Agent, Contact, Organization
 from supportdesk.catalog.models import Product
-from supportdesk.portal.forms import MultipleFileField, TicketActionForm, text_field
+from supportdesk.portal.forms import (
+    LabelledModelChoiceField,
+    MultipleFileField,
+    TicketActionForm,
+    text_field,
+)
 from supportdesk.regulations.models import Priority, WorkMethod
 from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
 
@@ -28,7 +35,7 @@ class PhoneRequestForm(forms.Form):
     """The caller's details as the dispatcher hears them; the contact is of the organization."""
 
     organization = forms.IntegerField(widget=forms.HiddenInput)
-    contact = forms.ModelChoiceField(label=_("Caller"), queryset=Contact.objects.none())
+    contact = LabelledModelChoiceField(label=_("Caller"), queryset=Contact.objects.none())
     support_id = forms.CharField(label=_("Support ID"), max_length=40, required=False)
     support_contact_id = forms.CharField(
         label=_("Support Contact ID"), max_length=40, required=False
@@ -53,15 +60,17 @@ class PhoneRequestForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.organization = organization
+        # Not self.organization: that name is the form field holding its pk.
+        self.looked_up_organization = organization
         self.initial.setdefault("organization", organization.pk)
-        self.fields["contact"].queryset = Contact.objects.filter(
-            organization=organization
-        ).select_related("user")
-        self.fields["contact"].label_from_instance = _contact_label
-        self.fields["product"].queryset = Product.objects.filter(line__is_consumer=False).order_by(
-            "name"
+        contact_field = cast(LabelledModelChoiceField, self.fields["contact"])
+        contact_field.queryset = Contact.objects.filter(organization=organization).select_related(
+            "user"
         )
+        contact_field.option_label = _contact_label
+        cast(forms.ModelChoiceField, self.fields["product"]).queryset = Product.objects.filter(
+            line__is_consumer=False
+        ).order_by("name")
         # The codes are resolved within the regulation of the contract the request falls under.
         choices: dict[str, str] = {}
         for priority in (
@@ -70,16 +79,16 @@ class PhoneRequestForm(forms.Form):
             .order_by("rank", "regulation__code")
         ):
             choices.setdefault(priority.code, priority.tr("name"))
-        self.fields["priority"].choices = [
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
             ("", _("Lowest priority of the regulation")),
             *choices.items(),
         ]
 
     def clean_organization(self) -> int:
         # The organization the dispatcher looked up; a contact of any other one is refused.
-        if self.cleaned_data["organization"] != self.organization.pk:
+        if self.cleaned_data["organization"] != self.looked_up_organization.pk:
             raise forms.ValidationError(_("Look the caller up again."))
-        return self.organization.pk
+        return self.looked_up_organization.pk
 
 
 def _contact_label(contact: Contact) -> str:
@@ -99,7 +108,7 @@ class TakeForm(TicketActionForm):
 class AssignForm(TicketActionForm):
     """Engineers and managers of the ticket's team (any team when it has none)."""
 
-    assignee = forms.ModelChoiceField(label=_("Engineer"), queryset=Agent.objects.none())
+    assignee = LabelledModelChoiceField(label=_("Engineer"), queryset=Agent.objects.none())
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,
@@ -116,20 +125,23 @@ class AssignForm(TicketActionForm):
             agents = agents.filter(teams=self.ticket.team_id)
         if self.ticket.owner_id is not None:
             agents = agents.exclude(pk=self.ticket.owner_id)
-        self.fields["assignee"].queryset = agents.select_related("user").order_by(
+        assignee_field = cast(LabelledModelChoiceField, self.fields["assignee"])
+        assignee_field.queryset = agents.select_related("user").order_by(
             "user__last_name", "user__first_name"
         )
-        self.fields["assignee"].label_from_instance = _agent_label
+        assignee_field.option_label = _agent_label
 
 
 class ReplyForm(TicketActionForm):
     body = text_field(_("Message"), rows=5)
-    files = MultipleFileField(label=_("Attach files"))
+    # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
+    files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
 
 
 class NoteForm(TicketActionForm):
     body = text_field(_("Note"), rows=3)
-    files = MultipleFileField(label=_("Attach files"))
+    # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
+    files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
 
 
 class DiagnosticsForm(TicketActionForm):
@@ -145,7 +157,8 @@ class DiagnosticsForm(TicketActionForm):
 
 class SolutionForm(TicketActionForm):
     body = text_field(_("Proposed solution"), rows=5, required_in_browser=True)
-    files = MultipleFileField(label=_("Attach files"))
+    # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
+    files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
 
 
 class OverridePriorityForm(TicketActionForm):
@@ -154,7 +167,7 @@ class OverridePriorityForm(TicketActionForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = self.priority_choices()
+        cast(forms.ChoiceField, self.fields["priority"]).choices = self.priority_choices()
 
 
 class WorkMethodForm(TicketActionForm):
@@ -165,7 +178,7 @@ class WorkMethodForm(TicketActionForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
             (method.code, method.tr("name")) for method in allowed_work_methods(self.ticket)
         ]
         if self.ticket.work_method_id and not self.is_bound:

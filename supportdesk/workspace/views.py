@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from supportdesk.accounts import access
+from supportdesk.accounts.access import AuthenticatedRequest
 from supportdesk.accounts.models import (
     Agent,
     Contact,
@@ -126,7 +127,7 @@ def parse_queue_cursor(cursor: str) -> tuple[datetime.datetime | None, int] | No
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The queue: open tickets by nearest SLA deadline (or closed ones, newest first), per team
     and optionally only the agent's own."""
     agent = access.agent_of(request.user)
@@ -186,7 +187,7 @@ AGENT_FORMS = {
 TIMELINE_FORMS = {"public_reply": "reply-form", "internal_note": "note-form"}
 
 
-def _agent_ticket(request: HttpRequest, number: str) -> Ticket:
+def _agent_ticket(request: AuthenticatedRequest, number: str) -> Ticket:
     """The ticket for an agent: 403 for anybody else, 404 outside the agent's queue."""
     if not access.is_agent(request.user):
         raise PermissionDenied
@@ -211,12 +212,12 @@ def _agent_timeline(ticket: Ticket) -> list[dict]:
 
 
 @login_required
-def ticket(request: HttpRequest, number: str) -> HttpResponse:
+def ticket(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _ticket_page(request, _agent_ticket(request, number))
 
 
 def _ticket_page(
-    request: HttpRequest, ticket: Ticket, failed: tuple[str, object] | None = None
+    request: AuthenticatedRequest, ticket: Ticket, failed: tuple[str, object] | None = None
 ) -> HttpResponse:
     proposal = pending_proposal(ticket)
     allowed = allowed_actions(request.user, ticket, AGENT_FORMS, proposal)
@@ -225,7 +226,7 @@ def _ticket_page(
         for name, form_class in AGENT_FORMS.items()
         if name in allowed
     }
-    if "decide_priority" in forms:
+    if "decide_priority" in forms and proposal is not None:
         forms["decide_priority"].initial["proposal"] = proposal.pk
     status, error = 200, ""
     if failed is not None:
@@ -246,7 +247,7 @@ def _ticket_page(
     return render(request, "workspace/ticket.html", context, status=status)
 
 
-def _act(request: HttpRequest, number: str, name: str, perform, success) -> HttpResponse:
+def _act(request: AuthenticatedRequest, number: str, name: str, perform, success) -> HttpResponse:
     """Check access, validate, call one service, redirect back with a message. A refusal
     re-renders the page (or, with htmx, the form) with the message and the input; nothing
     changed."""
@@ -271,7 +272,7 @@ def _act(request: HttpRequest, number: str, name: str, perform, success) -> Http
 
 @login_required
 @require_POST
-def ticket_take(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_take(request: AuthenticatedRequest, number: str) -> HttpResponse:
     return _act(
         request,
         number,
@@ -283,7 +284,7 @@ def ticket_take(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_assign(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_assign(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.assign_ticket(
             ticket=ticket, actor=actor, assignee=data["assignee"].user, reason=data["reason"]
@@ -300,7 +301,7 @@ def ticket_assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.add_public_reply(
             ticket=ticket, actor=actor, body=data["body"], files=data["files"]
@@ -311,7 +312,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_note(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_note(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.add_internal_note(
             ticket=ticket, actor=actor, body=data["body"], files=data["files"]
@@ -322,7 +323,7 @@ def ticket_note(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_diagnostics(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_diagnostics(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         items = [
             RequestedItem(kind, data["other"] if kind == "other" else "") for kind in data["items"]
@@ -342,7 +343,7 @@ def ticket_diagnostics(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_solution(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_solution(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.propose_solution(
             ticket=ticket, actor=actor, body=data["body"], files=data["files"]
@@ -359,7 +360,7 @@ def ticket_solution(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.propose_priority_change(
             ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
@@ -376,7 +377,7 @@ def ticket_priority(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority_accept(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.accept_priority_change(
             ticket=ticket, actor=actor, proposal_id=data["proposal"]
@@ -393,7 +394,7 @@ def ticket_priority_accept(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_priority_decline(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.decline_priority_change(
             ticket=ticket, actor=actor, proposal_id=data["proposal"], reason=data["reason"]
@@ -404,7 +405,7 @@ def ticket_priority_decline(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_override(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_override(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.override_priority(
             ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
@@ -421,7 +422,7 @@ def ticket_override(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_work_method(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_work_method(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.agree_work_method(
             ticket=ticket, actor=actor, method_code=data["method"], note=data["note"]
@@ -438,7 +439,7 @@ def ticket_work_method(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_split(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_split(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.split_ticket(
             ticket=ticket, actor=actor, subject=data["subject"], description=data["description"]
@@ -455,7 +456,7 @@ def ticket_split(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_merge(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_merge(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.merge_ticket(
             ticket=ticket, actor=actor, target=data["target"], reason=data["reason"]
@@ -472,7 +473,7 @@ def ticket_merge(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_reopen(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_reopen(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.reopen_ticket(ticket=ticket, actor=actor, reason=data["reason"])
 
@@ -481,7 +482,7 @@ def ticket_reopen(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_not_entitled(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_not_entitled(request: AuthenticatedRequest, number: str) -> HttpResponse:
     def perform(ticket, actor, data):
         return services.close_not_entitled(ticket=ticket, actor=actor, reason=data["reason"])
 
@@ -551,13 +552,13 @@ def organization_card(organization: Organization) -> dict:
     }
 
 
-def _dispatcher_or_403(request: HttpRequest) -> None:
+def _dispatcher_or_403(request: AuthenticatedRequest) -> None:
     if not access.can_register_for_others(request.user):
         raise PermissionDenied
 
 
 @login_required
-def dispatch(request: HttpRequest) -> HttpResponse:
+def dispatch(request: AuthenticatedRequest) -> HttpResponse:
     _dispatcher_or_403(request)
     source = request.POST if request.method == "POST" else request.GET
     lookup = LookupForm(request.GET if "q" in request.GET else None)
@@ -598,7 +599,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                     _("Registered as %(number)s. Read this number to the caller.")
                     % {"number": ticket.number},
                 )
-                query = urlencode({"org": organization.pk, "registered": ticket.number})
+                query = urlencode({"org": str(organization.pk), "registered": ticket.number})
                 return redirect(f"{reverse('workspace:dispatch')}?{query}")
 
     registered = None
@@ -618,7 +619,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/dispatch.html", context)
 
 
-def _phone_request(request: HttpRequest, form: PhoneRequestForm) -> RegistrationRequest:
+def _phone_request(request: AuthenticatedRequest, form: PhoneRequestForm) -> RegistrationRequest:
     data = form.cleaned_data
     return RegistrationRequest(
         channel=Channel.PHONE,
@@ -646,7 +647,7 @@ OUTBOX_LAG_WARNING = datetime.timedelta(minutes=15)
 SWEEP_LAG_WARNING = datetime.timedelta(minutes=5)
 
 
-def _manager_or_403(request: HttpRequest) -> None:
+def _manager_or_403(request: AuthenticatedRequest) -> None:
     if not access.is_agent(request.user, *access.MANAGING_ROLES):
         raise PermissionDenied
 
@@ -667,7 +668,7 @@ def format_age(seconds: float) -> str:
 
 
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthenticatedRequest) -> HttpResponse:
     """Managers' view of background work: the outbox backlog and failures, the latest messages
     with their delivery attempts, and the SLA sweep backlog."""
     _manager_or_403(request)
@@ -696,7 +697,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox_message(request: HttpRequest) -> HttpResponse:
+def outbox_message(request: AuthenticatedRequest) -> HttpResponse:
     """One outbox message as it was written ("the mail view"): headers, the text body (escaped,
     never rendered as HTML) and every delivery attempt. The id is a query parameter: ?id=."""
     _manager_or_403(request)

@@ -55,6 +55,14 @@ TEAMS = [
 ]
 
 
+def _concrete_field(meta: Any, name: str) -> models.Field:
+    """A field with a column of its own (not a reverse relation or a generic foreign key)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{meta.label}.{name} has no column of its own")
+    return field
+
+
 def sync_rows(
     model: type[models.Model],
     rows: Iterable[Mapping[str, Any]],
@@ -75,10 +83,10 @@ def sync_rows(
     for row in rows:
         values = {}
         for name, value in row.items():
-            attname = meta.get_field(name).attname
+            attname = _concrete_field(meta, name).attname
             values[attname] = value.pk if isinstance(value, models.Model) else value
         normalized.append((row, values))
-    key_attnames = tuple(meta.get_field(name).attname for name in key)
+    key_attnames = tuple(_concrete_field(meta, name).attname for name in key)
 
     if scope is not None:
         queryset = model._default_manager.filter(**scope)
@@ -119,18 +127,25 @@ def sync_m2m(
 ) -> None:
     """Make ``obj.<field_name>`` hold exactly ``wanted[obj.pk]`` for every key of ``wanted``."""
     field = model._meta.get_field(field_name)
-    through = field.remote_field.through  # type: ignore[union-attr]
-    source = field.m2m_column_name()  # type: ignore[union-attr]
-    target = field.m2m_reverse_name()  # type: ignore[union-attr]
+    if not isinstance(field, models.ManyToManyField):
+        raise TypeError(f"{model._meta.label}.{field_name} is not a many-to-many field")
+    through = field.remote_field.through
+    assert through is not None  # Django fills in the through model once the apps are loaded
+    source = field.m2m_column_name()
+    target = field.m2m_reverse_name()
     existing = set(
-        through.objects.filter(**{f"{source}__in": list(wanted)}).values_list(source, target)
+        through._default_manager.filter(**{f"{source}__in": list(wanted)}).values_list(
+            source, target
+        )
     )
     desired = {(obj_id, other) for obj_id, others in wanted.items() for other in others}
     missing = desired - existing
     if missing:
-        through.objects.bulk_create([through(**{source: s, target: t}) for s, t in missing])
+        through._default_manager.bulk_create(
+            [through(**{source: s, target: t}) for s, t in missing]
+        )
     for obj_id, other in existing - desired:
-        through.objects.filter(**{source: obj_id, target: other}).delete()
+        through._default_manager.filter(**{source: obj_id, target: other}).delete()
 
 
 def load_shared() -> tuple[dict[str, BusinessCalendar], dict[str, Team]]:

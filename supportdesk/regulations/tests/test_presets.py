@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import models
 
 from supportdesk.accounts.models import Team
 from supportdesk.catalog.models import Product, ProductLine, ProductVersion
@@ -26,7 +27,7 @@ from supportdesk.regulations.presets import load_preset
 
 pytestmark = pytest.mark.django_db
 
-COUNTED = [
+COUNTED: list[type[models.Model]] = [
     BusinessCalendar,
     WorkingHours,
     Team,
@@ -52,7 +53,7 @@ COUNTED = [
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in COUNTED}
+    return {model.__name__: model._default_manager.count() for model in COUNTED}
 
 
 def channels(regulation: Regulation) -> list[tuple[str, list[str], str | None]]:
