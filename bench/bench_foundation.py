@@ -57,7 +57,9 @@ class Row:
     note: str = ""
 
     def cells(self) -> list[str]:
-        ms = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+        def ms(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
         return [self.name, str(self.n), self.value, ms(self.p50), ms(self.p95), self.note]
 
 
@@ -133,6 +135,7 @@ class Server:
         self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        # Kept open for the server's whole life and closed in stop(), not in a with-block.
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix="bench-server-", suffix=".log", delete=False
         )
