@@ -278,13 +278,14 @@ class ChannelRule(models.Model):
         return self.get_channel_display()
 
 
-class HotlineNumber(models.Model):
+class HotlineNumber(Translated, models.Model):
     regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="hotlines")
     country = models.CharField(_("country"), max_length=2)
     number = models.CharField(_("number"), max_length=60)
     instructions = models.CharField(
         _("instructions"), max_length=300, blank=True, help_text=_("IVR choices, dialling notes.")
     )
+    instructions_en = models.CharField(_("instructions (English)"), max_length=300, blank=True)
     product_line = models.ForeignKey(
         "catalog.ProductLine",
         verbose_name=_("product line"),
@@ -309,6 +310,10 @@ class HotlineNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.number}"
+
+    @property
+    def display_instructions(self) -> str:
+        return self.tr("instructions")
 
 
 class RegistrationField(models.TextChoices):

@@ -471,3 +471,10 @@ def test_a_signed_up_user_without_an_organization_is_told_what_to_do(client, cas
     assert response.status_code == 403
     assert "must belong to a customer organization" in response.content.decode()
     assert client.get("/tickets/NO-SUCH/").status_code == 404
+
+
+def test_contracts_page_shows_hotline_instructions_in_the_users_language(client, cast):
+    client.force_login(cast.customer_beta)  # English
+    page = client.get(reverse("contracts")).content.decode()
+    assert "The hotline number is given to the customer individually." in page
+    assert "сообщается Пользователю индивидуально" not in page

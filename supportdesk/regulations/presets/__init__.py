@@ -271,6 +271,7 @@ def _load_regulation(
                 "country": hotline["country"],
                 "number": hotline["number"],
                 "instructions": hotline["instructions"],
+                "instructions_en": hotline["instructions_en"],
                 "product_line": line_of(hotline["product_line"]),
                 "order": order,
             }

@@ -109,6 +109,7 @@ HOTLINES = [
         "country": "RU",
         "number": "8 800 7009983",
         "instructions": "Звонок из городов России — бесплатный.",
+        "instructions_en": "Free from Russian cities.",
         "product_line": None,
         "levels": [],
     },
@@ -116,6 +117,7 @@ HOTLINES = [
         "country": "RU",
         "number": "+7 495 6412291",
         "instructions": "Звонок из Москвы — бесплатный.",
+        "instructions_en": "Free from Moscow.",
         "product_line": None,
         "levels": [],
     },
@@ -125,6 +127,10 @@ HOTLINES = [
         "instructions": (
             "Звонок из городов Украины — бесплатный. Нажмите 1 в тональном режиме для поддержки "
             "продуктов Symantec или 3 — для поддержки Norton."
+        ),
+        "instructions_en": (
+            "Free from Ukrainian cities. Press 1 (tone dialling) for Symantec products or 3 for "
+            "Norton."
         ),
         "product_line": None,
         "levels": [],
@@ -137,6 +143,10 @@ HOTLINES = [
             "— бесплатный), затем нажмите 1 в тональном режиме для поддержки продуктов Symantec "
             "или 3 — для поддержки Norton."
         ),
+        "instructions_en": (
+            "Right after the voice message dial 800 972 8616 (free from Kazakh cities), then "
+            "press 1 (tone dialling) for Symantec products or 3 for Norton."
+        ),
         "product_line": None,
         "levels": [],
     },
@@ -144,6 +154,7 @@ HOTLINES = [
         "country": "RU",
         "number": "8 10 800 21221044",
         "instructions": "Бесплатная линия Norton. Звонок из городов России — бесплатный.",
+        "instructions_en": "Free Norton line. Free from Russian cities.",
         "product_line": "norton",
         "levels": [],
     },
@@ -151,6 +162,7 @@ HOTLINES = [
         "country": "RU",
         "number": "+7 499 272 2059",
         "instructions": "Бесплатная линия Norton. Звонок из Москвы — бесплатный.",
+        "instructions_en": "Free Norton line. Free from Moscow.",
         "product_line": "norton",
         "levels": [],
     },

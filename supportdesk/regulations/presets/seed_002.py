@@ -92,6 +92,10 @@ HOTLINES = [
             "Номер горячей линии сообщается Пользователю индивидуально. Для Премиум — для "
             "чрезвычайных обстоятельств, требующих безотлагательного разрешения."
         ),
+        "instructions_en": (
+            "The hotline number is given to the customer individually. With Premium: for "
+            "emergencies that need immediate resolution."
+        ),
         "product_line": None,
         "levels": ["extended", "premium"],
     },
