@@ -133,6 +133,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "supportdesk.accounts.adapter.AccountAdapter"
 SITE_ID = 1
 
 LANGUAGE_CODE = "ru"

@@ -35,17 +35,39 @@ def enqueue_email(
     context: dict[str, Any],
     ticket: Any = None,
 ) -> OutboxMessage:
-    """Write one e-mail into the outbox. Must run inside the transaction of the change."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("enqueue_email must run inside the transaction that caused the e-mail")
+    """Render one of our e-mail templates and write it into the outbox (see enqueue_message)."""
     subject, text, html = render_email(template=template, language=language, context=context)
-    return OutboxMessage.objects.create(
+    return enqueue_message(
         template=template,
-        recipients=list(recipients),
+        recipients=recipients,
         language=language,
         subject=subject,
         body_text=text,
         body_html=html,
+        ticket=ticket,
+    )
+
+
+def enqueue_message(
+    *,
+    template: str,
+    recipients: Sequence[str],
+    language: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    ticket: Any = None,
+) -> OutboxMessage:
+    """Write one rendered e-mail into the outbox. Must run inside the transaction of the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue_email must run inside the transaction that caused the e-mail")
+    return OutboxMessage.objects.create(
+        template=template,
+        recipients=list(recipients),
+        language=language,
+        subject=" ".join(subject.split()),
+        body_text=body_text,
+        body_html=body_html,
         ticket=ticket,
         next_attempt_at=timezone.now(),
     )
