@@ -71,7 +71,7 @@ class RegistrationRequest:
     description: str = ""
     priority_code: str = ""
     language: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
 
     def value_of(self, name: str) -> object:
         return getattr(self, "priority_code" if name == RegistrationField.PRIORITY else name)
@@ -505,7 +505,9 @@ def _create_ticket(
             created_at=now,
             actor=request.requested_by,
             kind=TicketEvent.Kind.REGISTERED,
-            data={"channel": request.channel, "priority": priority.code},
+            # ``extra`` carries what the interface recorded with the registration, e.g. the
+            # primary diagnostics the customer confirmed.
+            data={"channel": request.channel, "priority": priority.code, **request.extra},
         )
         _ticket_changed(ticket, now)
         with translation.override(contact.user.language):

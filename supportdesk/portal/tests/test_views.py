@@ -153,10 +153,17 @@ def test_confirmed_primary_diagnostics_are_recorded_with_the_registration(client
     login(client, cast.customer_beta)
     client.post(reverse("ticket_new"), beta_form(cast, version=""))
 
-    submitted = RefusedRegistration.objects.get().submitted
-    assert [item["id"] for item in submitted["extra"]["primary_diagnostics_confirmed"]] == list(
+    checklist = list(
         cast.regulation_002.diagnostics_items.order_by("order", "id").values_list("pk", flat=True)
     )
+    submitted = RefusedRegistration.objects.get().submitted
+    assert [item["id"] for item in submitted["extra"]["primary_diagnostics_confirmed"]] == checklist
+
+    # ... and a registration keeps it on its "registered" timeline event.
+    client.post(reverse("ticket_new"), beta_form(cast))
+    registered = Ticket.objects.get().events.get(kind="registered")
+    confirmed = registered.data["primary_diagnostics_confirmed"]
+    assert [item["id"] for item in confirmed] == checklist
 
 
 def test_unconfirmed_primary_diagnostics_keep_the_form_and_create_nothing(client, cast):
