@@ -275,7 +275,7 @@ def _confirmation_reminder(ticket: Ticket, check: timers.Check, *, now: dt.datet
 
 def _close_for_silence(ticket: Ticket, *, now: dt.datetime) -> Ticket:
     """Unilateral closure through the lifecycle's own close service (actor: the system)."""
-    from supportdesk.tickets.services import close_ticket
+    from supportdesk.tickets.services import close_by_regulation
 
     regulation = ticket.regulation
     with translation.override(ticket.language):
@@ -288,55 +288,23 @@ def _close_for_silence(ticket: Ticket, *, now: dt.datetime) -> Ticket:
             reason = _(
                 "Closed by the regulation: no answer from the customer for %(days)s days."
             ) % {"days": regulation.silence_days}
-    return close_ticket(
-        ticket=ticket, actor=None, close_reason=CloseReason.NO_RESPONSE, reason=reason, now=now
+    return close_by_regulation(
+        ticket=ticket, close_reason=CloseReason.NO_RESPONSE, reason=reason, now=now
     )
 
 
 def _close_as_confirmed(ticket: Ticket, *, now: dt.datetime) -> Ticket:
-    """Confirmation action "close": the proposed solution counts as accepted.
+    """Confirmation action "close": the proposed solution counts as accepted."""
+    from supportdesk.tickets.services import close_by_regulation
 
-    There is no actor-less confirm service in the lifecycle, so the state change is written here
-    with the same event shape as ``tickets.services._set_state``.
-    """
     with translation.override(ticket.language):
         reason = _(
             "Closed by the regulation: the proposed solution was neither confirmed nor refused "
             "after a reminder."
         )
-        label = str(CloseReason.CONFIRMED.label)
-    old = ticket.state
-    ticket.state = TicketState.CLOSED
-    ticket.closed_at = now
-    ticket.close_reason = CloseReason.CONFIRMED
-    TicketEvent.objects.create(
-        ticket=ticket,
-        created_at=now,
-        kind=TicketEvent.Kind.STATE_CHANGED,
-        body=reason,
-        data={
-            "from": old,
-            "to": TicketState.CLOSED,
-            "action": "confirmation_timeout",
-            "close_reason": CloseReason.CONFIRMED,
-            "reason": reason,
-        },
+    return close_by_regulation(
+        ticket=ticket, close_reason=CloseReason.CONFIRMED, reason=reason, now=now
     )
-    ticket.save(update_fields=["state", "closed_at", "close_reason", "updated_at"])
-    user = ticket.contact.user
-    enqueue_email(
-        template="ticket_closed",
-        recipients=[user.email],
-        language=user.language,
-        context={
-            "ticket": ticket,
-            "close_reason_label": label,
-            "reason": reason,
-            "ticket_url": settings.SITE_URL + reverse("ticket_detail", args=[ticket.number]),
-        },
-        ticket=ticket,
-    )
-    return ticket
 
 
 def _agent_url(ticket: Ticket) -> str:

@@ -1701,7 +1701,7 @@ def close_ticket(
 ) -> Ticket:
     """Close without the customer: not_entitled (by the working agent, reason required) or
     no_response (the agent, or the silence sweep with ``actor=None``). Confirmed, withdrawn and
-    duplicate closures have their own services."""
+    duplicate closures have their own services; see also ``close_by_regulation``."""
     now = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
@@ -1735,6 +1735,40 @@ def close_ticket(
             ticket,
             "ticket_closed",
             {"close_reason_label": CloseReason(close_reason).label, "reason": reason},
+        )
+        return _save(ticket, fields, now)
+
+
+def close_by_regulation(
+    *, ticket: Ticket, close_reason: str, reason: str, now: datetime.datetime | None = None
+) -> Ticket:
+    """The regulation closes the request on its own (the SLA sweep, no actor): no_response after
+    the customer's silence, or confirmed when a proposed solution was neither confirmed nor
+    refused in time (confirmation action "close"). The reason goes onto the timeline and into
+    the customer's e-mail."""
+    if close_reason == CloseReason.NO_RESPONSE:
+        return close_ticket(
+            ticket=ticket, actor=None, close_reason=close_reason, reason=reason, now=now
+        )
+    if close_reason != CloseReason.CONFIRMED:
+        raise ValueError(f"The regulation does not close requests as {close_reason!r}")
+    now = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require_state(ticket, State.SOLUTION_PROPOSED)
+        fields = _set_state(
+            ticket,
+            None,
+            now,
+            State.CLOSED,
+            action="confirmation_timeout",
+            reason=reason,
+            close_reason=CloseReason.CONFIRMED,
+        )
+        _notify_customer(
+            ticket,
+            "ticket_closed",
+            {"close_reason_label": CloseReason.CONFIRMED.label, "reason": reason},
         )
         return _save(ticket, fields, now)
 
