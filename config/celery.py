@@ -11,8 +11,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The embedded runner (supportdesk runworker) reads this same table, so both run the same jobs.
+# A pass that waited in the queue longer than its own interval is dropped (``expires``): the next
+# one does the same work, so a worker that was down does not face a backlog of identical passes.
 PERIODIC_TASKS: dict[str, dict] = {
-    "deliver-outbox": {"task": "supportdesk.outbox.tasks.deliver_outbox", "schedule": 5.0},
-    "sweep-sla": {"task": "supportdesk.sla.tasks.sweep_sla", "schedule": 30.0},
+    "deliver-outbox": {
+        "task": "supportdesk.outbox.tasks.deliver_outbox",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
+    "sweep-sla": {
+        "task": "supportdesk.sla.tasks.sweep_sla",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
 }
 app.conf.beat_schedule = PERIODIC_TASKS

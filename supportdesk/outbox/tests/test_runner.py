@@ -61,6 +61,7 @@ def test_the_schedule_is_the_one_beat_uses():
     assert config.celery.PERIODIC_TASKS["deliver-outbox"] == {
         "task": "supportdesk.outbox.tasks.deliver_outbox",
         "schedule": 5.0,
+        "options": {"expires": 5.0},
     }
 
 
