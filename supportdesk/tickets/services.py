@@ -1072,25 +1072,39 @@ def confirm_solution(
     *, ticket: Ticket, actor: User, comment: str = "", now: datetime.datetime | None = None
 ) -> Ticket:
     """The customer confirms the proposed solution; the ticket closes with reason confirmed."""
+    return _close_by_customer(
+        ticket=ticket,
+        actor=actor,
+        action="confirm_solution",
+        close_reason=CloseReason.CONFIRMED,
+        activity="confirmed",
+        text=comment,
+        now=now,
+    )
+
+
+def _close_by_customer(
+    *,
+    ticket: Ticket,
+    actor: User,
+    action: str,
+    close_reason: str,
+    activity: str,
+    text: str,
+    now: datetime.datetime | None,
+) -> Ticket:
+    """The customer closes the request (confirmation or withdrawal); the owner is told."""
     now = _now(now)
+    text = text.strip()
     with transaction.atomic():
         ticket = _lock(ticket)
-        _authorize(ticket, actor, "confirm_solution")
-        _require_state(ticket, *ACTION_STATES["confirm_solution"])
+        _authorize(ticket, actor, action)
+        _require_state(ticket, *ACTION_STATES[action])
         fields = _set_state(
-            ticket,
-            actor,
-            now,
-            State.CLOSED,
-            action="confirm_solution",
-            reason=comment.strip(),
-            close_reason=CloseReason.CONFIRMED,
+            ticket, actor, now, State.CLOSED, action=action, reason=text, close_reason=close_reason
         )
         _notify_owner(
-            ticket,
-            "ticket_customer_activity",
-            actor,
-            {"activity": "confirmed", "body": comment.strip()},
+            ticket, "ticket_customer_activity", actor, {"activity": activity, "body": text}
         )
         return _save(ticket, fields, now)
 
@@ -1665,27 +1679,15 @@ def withdraw_ticket(
     *, ticket: Ticket, actor: User, reason: str = "", now: datetime.datetime | None = None
 ) -> Ticket:
     """The customer withdraws the request; it closes with reason withdrawn."""
-    now = _now(now)
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        _authorize(ticket, actor, "withdraw")
-        _require_state(ticket, *ACTION_STATES["withdraw"])
-        fields = _set_state(
-            ticket,
-            actor,
-            now,
-            State.CLOSED,
-            action="withdraw",
-            reason=reason.strip(),
-            close_reason=CloseReason.WITHDRAWN,
-        )
-        _notify_owner(
-            ticket,
-            "ticket_customer_activity",
-            actor,
-            {"activity": "withdrawn", "body": reason.strip()},
-        )
-        return _save(ticket, fields, now)
+    return _close_by_customer(
+        ticket=ticket,
+        actor=actor,
+        action="withdraw",
+        close_reason=CloseReason.WITHDRAWN,
+        activity="withdrawn",
+        text=reason,
+        now=now,
+    )
 
 
 AGENT_CLOSE_REASONS = (CloseReason.NOT_ENTITLED, CloseReason.NO_RESPONSE)
