@@ -245,7 +245,7 @@ def run_parallel(n: int, threads: int, call) -> tuple[list[float], float, int, l
 
 def registration_request(cast, channel: str = "portal", n: int = 0):
     from supportdesk.regulations.models import Priority
-    from supportdesk.tickets.services import RegistrationRequest
+    from supportdesk.tickets.registration import RegistrationRequest
 
     contact = cast.customer_alpha.contact
     lowest = Priority.objects.filter(regulation=cast.regulation_000).order_by("-rank").first()
@@ -266,7 +266,7 @@ def registration_request(cast, channel: str = "portal", n: int = 0):
 
 
 def bench_service(cast, n: int, results: Results) -> None:
-    from supportdesk.tickets.services import register_ticket
+    from supportdesk.tickets.registration import register_ticket
 
     for i in range(5):  # warm-up: connections, caches, first-use imports
         register_ticket(request=registration_request(cast, n=i))
@@ -396,7 +396,7 @@ def query_count(user, path: str) -> int | None:
 
 
 def bench_list(cast, port: int, n: int, deep_pages: int, results: Results) -> None:
-    from supportdesk.accounts.access import visible_tickets
+    from supportdesk.access import visible_tickets
 
     # colleague_alpha, not customer_alpha: the registration benchmarks add their tickets to the
     # latter, and a plain contact's list should hold only generated ones.

@@ -1,6 +1,6 @@
 """A few demo tickets in telling states, so the demo shows timers running, paused and breached.
 
-Created through the same services as real work, with ``now`` set in the past, then swept once so
+Created through the same actions as real work, with ``now`` set in the past, then swept once so
 warnings and breaches that are already due fire. Loaded by ``supportdesk load_demo`` (not by the
 test fixture, whose tickets start from number 1).
 """
@@ -15,9 +15,10 @@ from django.utils import timezone
 from supportdesk.accounts.demo import DemoCast
 from supportdesk.regulations.models import Channel
 from supportdesk.sla.sweep import sweep_sla
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services import RegistrationRequest, RequestedItem, register_ticket
+from supportdesk.tickets.registration import RegistrationRequest, register_ticket
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -65,8 +66,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
         ),
         now=now - 26 * HOUR,
     )
-    services.take_ticket(ticket=waiting, actor=cast.engineer, now=now - 25 * HOUR)
-    services.request_diagnostics(
+    actions.take_ticket(ticket=waiting, actor=cast.engineer, now=now - 25 * HOUR)
+    actions.request_diagnostics(
         ticket=waiting,
         actor=cast.engineer,
         items=[RequestedItem("logs"), RequestedItem("configuration")],
@@ -104,8 +105,8 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
         ),
         now=now - 30 * HOUR,
     )
-    services.take_ticket(ticket=proposed, actor=cast.engineer, now=now - 29 * HOUR)
-    services.propose_solution(
+    actions.take_ticket(ticket=proposed, actor=cast.engineer, now=now - 29 * HOUR)
+    actions.propose_solution(
         ticket=proposed,
         actor=cast.engineer,
         body="Set the IKE SA lifetime on both sides to 86400 s; see the attached article.",

@@ -1,82 +1,47 @@
 """API v1 ticket actions and attachments: schema in → one service → ticket summary out.
 
-Mounted in api.py. A ticket the user may not see is 404 (``access.get_ticket_for_user``), with no
-hint that it exists. A refused action is JSON ``{code, message, fields}``: 403 for the role, 409
+Mounted in api.py. A ticket the user may not see is 404 (``access.access_ticket``), with no hint
+that it exists. A refused action is JSON ``{code, message, fields}``: 403 for the role, 409
 for the state, 422 for the input. Input schemas carry only what the action needs, so a customer
-cannot set priority, owner, team, state, deadlines or the internal flag through extra fields.
+cannot set priority, owner, team, state, deadlines or the internal flag through extra fields
+(api/schemas.py).
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from supportdesk.accounts import access
-from supportdesk.accounts.access import AuthenticatedRequest
+from supportdesk import access
+from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import User
+from supportdesk.api.schemas import (
+    AssignIn,
+    CloseIn,
+    CommentIn,
+    DeclineIn,
+    DiagnosticsIn,
+    ErrorOut,
+    EscalateIn,
+    MergeIn,
+    PriorityIn,
+    ReasonIn,
+    SplitIn,
+    TextIn,
+    TicketSummaryOut,
+    UploadOut,
+    WorkMethodIn,
+)
+from supportdesk.tickets import actions
 from supportdesk.tickets import attachments as attachment_files
-from supportdesk.tickets import services
+from supportdesk.tickets.actions import RequestedItem, TicketActionError
 from supportdesk.tickets.models import Attachment, PriorityProposal, Ticket, TicketEvent
-from supportdesk.tickets.services import RequestedItem, TicketActionError
 
 router = Router(tags=["ticket actions"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: list[str] = []
-
-
-class ProposalOut(Schema):
-    id: int
-    side: str
-    from_priority: str
-    to_priority: str
-    reason: str
-
-
-class TicketSummaryOut(Schema):
-    number: str
-    subject: str
-    state: str
-    close_reason: str
-    priority: str
-    level: str
-    owner: str | None
-    escalation_level: int
-    work_method: str | None
-    pending_priority_proposal: ProposalOut | None
-    split_from: str | None
-    merged_into: str | None
-    registered_at: datetime.datetime
-    closed_at: datetime.datetime | None
-
-
-class AttachmentOut(Schema):
-    id: int
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class RejectedFileOut(Schema):
-    name: str
-    code: str
-    message: str
-
-
-class UploadOut(Schema):
-    ticket: TicketSummaryOut
-    attachments: list[AttachmentOut]
-    rejected: list[RejectedFileOut]
-
 
 ERRORS = {
     400: ErrorOut,
@@ -135,7 +100,7 @@ def _error(error: TicketActionError) -> Status:
 def _act(
     request: AuthenticatedRequest, number: str, call: Callable[[Ticket], Ticket], status: int = 200
 ):
-    ticket = access.get_ticket_for_user(request.user, number)  # 404 before anything else
+    ticket = access.access_ticket(request.user, number)  # 404 before anything else
     try:
         ticket = call(ticket)
     except TicketActionError as error:
@@ -143,68 +108,9 @@ def _act(
     return Status(status, summary(ticket))
 
 
-class AssignIn(Schema):
-    assignee: str  # the agent's e-mail address
-    reason: str = ""
-
-
-class TextIn(Schema):
-    body: str
-
-
-class CommentIn(Schema):
-    comment: str = ""
-
-
-class ReasonIn(Schema):
-    reason: str = ""
-
-
-class ItemIn(Schema):
-    kind: str
-    text: str = ""
-
-
-class DiagnosticsIn(Schema):
-    items: list[ItemIn]
-    message: str = ""
-
-
-class EscalateIn(Schema):
-    reason: str
-    text: str = ""
-    priority: str = ""
-    priority_reason: str = ""
-
-
-class PriorityIn(Schema):
-    priority: str
-    reason: str = ""
-
-
-class WorkMethodIn(Schema):
-    method: str
-    note: str = ""
-
-
-class SplitIn(Schema):
-    subject: str = ""
-    description: str
-
-
-class MergeIn(Schema):
-    target: str  # the number of the ticket this one is merged into
-    reason: str = ""
-
-
-class CloseIn(Schema):
-    close_reason: str
-    reason: str = ""
-
-
 @router.post("/tickets/{number}/take", response=RESPONSES, summary="Take the ticket")
 def take(request: AuthenticatedRequest, number: str):
-    return _act(request, number, lambda t: services.take_ticket(ticket=t, actor=request.user))
+    return _act(request, number, lambda t: actions.take_ticket(ticket=t, actor=request.user))
 
 
 @router.post("/tickets/{number}/assign", response=RESPONSES, summary="Assign or reassign")
@@ -213,7 +119,7 @@ def assign(request: AuthenticatedRequest, number: str, payload: AssignIn):
     return _act(
         request,
         number,
-        lambda t: services.assign_ticket(
+        lambda t: actions.assign_ticket(
             ticket=t, actor=request.user, assignee=assignee, reason=payload.reason
         ),
     )
@@ -223,9 +129,9 @@ def assign(request: AuthenticatedRequest, number: str, payload: AssignIn):
 def reply(request: AuthenticatedRequest, number: str, payload: TextIn):
     """An agent's public reply, or the customer's reply (which answers a diagnostics request)."""
     if access.is_agent(request.user):
-        service = services.add_public_reply
+        service = actions.add_public_reply
     else:
-        service = services.add_customer_reply
+        service = actions.add_customer_reply
     return _act(request, number, lambda t: service(ticket=t, actor=request.user, body=payload.body))
 
 
@@ -234,7 +140,7 @@ def note(request: AuthenticatedRequest, number: str, payload: TextIn):
     return _act(
         request,
         number,
-        lambda t: services.add_internal_note(ticket=t, actor=request.user, body=payload.body),
+        lambda t: actions.add_internal_note(ticket=t, actor=request.user, body=payload.body),
     )
 
 
@@ -244,7 +150,7 @@ def request_diagnostics(request: AuthenticatedRequest, number: str, payload: Dia
     return _act(
         request,
         number,
-        lambda t: services.request_diagnostics(
+        lambda t: actions.request_diagnostics(
             ticket=t, actor=request.user, items=items, message=payload.message
         ),
     )
@@ -255,7 +161,7 @@ def propose_solution(request: AuthenticatedRequest, number: str, payload: TextIn
     return _act(
         request,
         number,
-        lambda t: services.propose_solution(ticket=t, actor=request.user, body=payload.body),
+        lambda t: actions.propose_solution(ticket=t, actor=request.user, body=payload.body),
     )
 
 
@@ -264,7 +170,7 @@ def confirm(request: AuthenticatedRequest, number: str, payload: CommentIn):
     return _act(
         request,
         number,
-        lambda t: services.confirm_solution(ticket=t, actor=request.user, comment=payload.comment),
+        lambda t: actions.confirm_solution(ticket=t, actor=request.user, comment=payload.comment),
     )
 
 
@@ -273,7 +179,7 @@ def refuse(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
-        lambda t: services.refuse_solution(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: actions.refuse_solution(ticket=t, actor=request.user, reason=payload.reason),
     )
 
 
@@ -282,7 +188,7 @@ def escalate(request: AuthenticatedRequest, number: str, payload: EscalateIn):
     return _act(
         request,
         number,
-        lambda t: services.request_escalation(
+        lambda t: actions.request_escalation(
             ticket=t,
             actor=request.user,
             reason=payload.reason,
@@ -298,7 +204,7 @@ def propose_priority(request: AuthenticatedRequest, number: str, payload: Priori
     return _act(
         request,
         number,
-        lambda t: services.propose_priority_change(
+        lambda t: actions.propose_priority_change(
             ticket=t, actor=request.user, priority_code=payload.priority, reason=payload.reason
         ),
     )
@@ -309,7 +215,7 @@ def accept_priority(request: AuthenticatedRequest, number: str, proposal_id: int
     return _act(
         request,
         number,
-        lambda t: services.accept_priority_change(
+        lambda t: actions.accept_priority_change(
             ticket=t, actor=request.user, proposal_id=proposal_id
         ),
     )
@@ -317,12 +223,12 @@ def accept_priority(request: AuthenticatedRequest, number: str, proposal_id: int
 
 @router.post("/tickets/{number}/priority-proposals/{proposal_id}/decline", response=RESPONSES)
 def decline_priority(
-    request: AuthenticatedRequest, number: str, proposal_id: int, payload: ReasonIn
+    request: AuthenticatedRequest, number: str, proposal_id: int, payload: DeclineIn
 ):
     return _act(
         request,
         number,
-        lambda t: services.decline_priority_change(
+        lambda t: actions.decline_priority_change(
             ticket=t, actor=request.user, proposal_id=proposal_id, reason=payload.reason
         ),
     )
@@ -333,7 +239,7 @@ def override_priority(request: AuthenticatedRequest, number: str, payload: Prior
     return _act(
         request,
         number,
-        lambda t: services.override_priority(
+        lambda t: actions.override_priority(
             ticket=t, actor=request.user, priority_code=payload.priority, reason=payload.reason
         ),
     )
@@ -344,7 +250,7 @@ def work_method(request: AuthenticatedRequest, number: str, payload: WorkMethodI
     return _act(
         request,
         number,
-        lambda t: services.agree_work_method(
+        lambda t: actions.agree_work_method(
             ticket=t, actor=request.user, method_code=payload.method, note=payload.note
         ),
     )
@@ -359,7 +265,7 @@ def split(request: AuthenticatedRequest, number: str, payload: SplitIn):
     return _act(
         request,
         number,
-        lambda t: services.split_ticket(
+        lambda t: actions.split_ticket(
             ticket=t, actor=request.user, subject=payload.subject, description=payload.description
         ),
         status=201,
@@ -368,14 +274,14 @@ def split(request: AuthenticatedRequest, number: str, payload: SplitIn):
 
 @router.post("/tickets/{number}/merge", response=RESPONSES, summary="Merge into another ticket")
 def merge(request: AuthenticatedRequest, number: str, payload: MergeIn):
-    ticket = access.get_ticket_for_user(request.user, number)
+    ticket = access.access_ticket(request.user, number)
     target = access.visible_tickets(request.user).filter(number=payload.target).first()
     if target is None:
         return Status(404, {"code": "not_found", "message": _("Not found."), "fields": ["target"]})
     return _act(
         request,
         ticket.number,
-        lambda t: services.merge_ticket(
+        lambda t: actions.merge_ticket(
             ticket=t, actor=request.user, target=target, reason=payload.reason
         ),
     )
@@ -386,7 +292,7 @@ def reopen(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
-        lambda t: services.reopen_ticket(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: actions.reopen_ticket(ticket=t, actor=request.user, reason=payload.reason),
     )
 
 
@@ -395,7 +301,7 @@ def withdraw(request: AuthenticatedRequest, number: str, payload: ReasonIn):
     return _act(
         request,
         number,
-        lambda t: services.withdraw_ticket(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: actions.withdraw_ticket(ticket=t, actor=request.user, reason=payload.reason),
     )
 
 
@@ -404,7 +310,7 @@ def close(request: AuthenticatedRequest, number: str, payload: CloseIn):
     return _act(
         request,
         number,
-        lambda t: services.close_ticket(
+        lambda t: actions.close_ticket(
             ticket=t, actor=request.user, close_reason=payload.close_reason, reason=payload.reason
         ),
     )
@@ -433,14 +339,14 @@ def upload(
     """A customer's upload is a customer reply (it answers a diagnostics request); an agent's is a
     public reply, or an internal note with ``internal=true``. Refused files are listed in
     ``rejected`` with the reason; the message and the accepted files are kept."""
-    ticket = access.get_ticket_for_user(request.user, number)
+    ticket = access.access_ticket(request.user, number)
     service: _PostWithFiles
     if not access.is_agent(request.user):
-        service, kind = services.add_customer_reply, TicketEvent.Kind.CUSTOMER_REPLY
+        service, kind = actions.add_customer_reply, TicketEvent.Kind.CUSTOMER_REPLY
     elif internal:
-        service, kind = services.add_internal_note, TicketEvent.Kind.INTERNAL_NOTE
+        service, kind = actions.add_internal_note, TicketEvent.Kind.INTERNAL_NOTE
     else:
-        service, kind = services.add_public_reply, TicketEvent.Kind.PUBLIC_REPLY
+        service, kind = actions.add_public_reply, TicketEvent.Kind.PUBLIC_REPLY
     try:
         ticket = service(ticket=ticket, actor=request.user, body=body, files=files)
     except TicketActionError as error:

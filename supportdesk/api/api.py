@@ -6,25 +6,36 @@ Handlers are schema in → one service or access query → schema out. Errors ar
 
 from __future__ import annotations
 
-import datetime
-from typing import Literal
-
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
-from supportdesk.accounts import access
-from supportdesk.accounts.access import AuthenticatedRequest
+from supportdesk import access
+from supportdesk.access import AuthenticatedRequest
 from supportdesk.api.models import ApiToken, hash_token
+from supportdesk.api.schemas import (
+    ContractOut,
+    ErrorOut,
+    RegistrationIn,
+    TicketDetailOut,
+    TicketFilter,
+    TicketOut,
+    TicketPage,
+)
 from supportdesk.catalog.models import Product
-from supportdesk.contracts.entitlements import allowed_channel_rules, hotlines_for
+from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
 from supportdesk.regulations.models import Channel
-from supportdesk.tickets.models import Ticket, TicketState
-from supportdesk.tickets.services import RegistrationRefused, RegistrationRequest, register_ticket
+from supportdesk.tickets.models import TicketState
+from supportdesk.tickets.queries import decode_cursor, encode_cursor
+from supportdesk.tickets.registration import (
+    RegistrationRefused,
+    RegistrationRequest,
+    register_ticket,
+)
 
 
 class TokenAuth(HttpBearer):
@@ -50,12 +61,6 @@ api = NinjaAPI(
     "<token>` (tokens are created on the portal's API tokens page or with "
     "`supportdesk create_api_token`).",
 )
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: list[str] = []
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields=None):
@@ -102,79 +107,6 @@ def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "error", str(exc))
 
 
-class RegistrationIn(Schema):
-    support_id: str = ""
-    support_contact_id: str = ""
-    license_key: str = ""
-    product: str = ""
-    version: str = ""
-    os_version: str = ""
-    service_pack: str = ""
-    subject: str = ""
-    description: str = ""
-    priority: str = ""
-
-
-class TicketOut(Schema):
-    number: str
-    subject: str
-    state: str
-    priority: str
-    product: str
-    version: str
-    level: str
-    organization: str
-    channel: str
-    registered_at: datetime.datetime
-    closed_at: datetime.datetime | None
-
-    @staticmethod
-    def from_ticket(ticket: Ticket) -> dict:
-        return {
-            "number": ticket.number,
-            "subject": ticket.subject,
-            "state": ticket.state,
-            "priority": ticket.priority.code,
-            "product": ticket.product.code,
-            "version": ticket.version,
-            "level": ticket.level.code,
-            "organization": ticket.organization.name,
-            "channel": ticket.channel,
-            "registered_at": ticket.registered_at,
-            "closed_at": ticket.closed_at,
-        }
-
-
-class EventOut(Schema):
-    at: datetime.datetime
-    kind: str
-    actor: str | None
-    body: str
-    internal: bool
-
-
-class TicketDetailOut(TicketOut):
-    description: str
-    timeline: list[EventOut]
-
-
-class TicketPage(Schema):
-    items: list[TicketOut]
-    next_cursor: str | None
-
-
-class ContractOut(Schema):
-    support_id: str
-    regulation: str
-    level: str
-    valid_from: datetime.date
-    valid_to: datetime.date
-    active: bool
-    products: list[str]
-    channels: list[str]
-    hotlines: list[str]
-
-
 RELATED = ("priority", "product", "level", "organization")
 
 
@@ -215,36 +147,8 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
             priority_code=payload.priority,
         )
     )
-    ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
+    # The registered ticket carries its priority, product, level and organization already.
     return Status(201, TicketOut.from_ticket(ticket))
-
-
-class TicketFilter(Schema):
-    state: TicketState | Literal["open"] | None = Field(
-        None, description="A state, or `open` for every state but closed."
-    )
-    priority: str | None = Field(None, description="Priority code, e.g. `p1`.")
-    product: str | None = Field(None, description="Product code.")
-    organization: int | None = Field(None, description="Organization id (agents).")
-    mine: bool = Field(
-        False, description="Only tickets I registered or am the contact of; agents: that I own."
-    )
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200)
-
-
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-MICROSECOND = datetime.timedelta(microseconds=1)
-
-
-def _encode_cursor(ticket: Ticket) -> str:
-    """An opaque, URL-safe position: registration instant in microseconds and the id."""
-    return f"{(ticket.registered_at - EPOCH) // MICROSECOND}_{ticket.pk}"
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
-    micros, pk = (int(part) for part in cursor.split("_"))
-    return EPOCH + micros * MICROSECOND, pk
 
 
 @api.get(
@@ -271,27 +175,27 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
             tickets.filter(owner=agent) if agent else tickets.filter(contact__user=request.user)
         )
     if filters.cursor:
-        try:
-            at, pk = _decode_cursor(filters.cursor)
-        except (ValueError, OverflowError):
+        after = decode_cursor(filters.cursor)
+        if after is None or after[0] is None:
             return _error(request, 422, "invalid_cursor", _("The cursor is not valid."), ["cursor"])
+        at, pk = after
         # The redundant bound lets the index scan start at the cursor (see bench/README.md).
         tickets = tickets.filter(registered_at__lte=at).filter(
             Q(registered_at__lt=at) | Q(registered_at=at, pk__lt=pk)
         )
     limit = filters.limit
     page = list(tickets.order_by("-registered_at", "-id")[: limit + 1])
-    next_cursor = _encode_cursor(page[limit - 1]) if len(page) > limit else None
+    next_cursor = None
+    if len(page) > limit:
+        last = page[limit - 1]
+        next_cursor = encode_cursor(last.registered_at, last.pk)
     return {"items": [TicketOut.from_ticket(t) for t in page[:limit]], "next_cursor": next_cursor}
 
 
 @api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
 def get_ticket(request: AuthenticatedRequest, number: str):
-    ticket = access.get_ticket_for_user(request.user, number)
-    ticket = Ticket.objects.select_related(*RELATED).get(pk=ticket.pk)
-    events = ticket.events.select_related("actor").order_by("created_at", "id")
-    if not access.is_agent(request.user):
-        events = events.filter(is_internal=False)
+    ticket = access.access_ticket(request.user, number, related=RELATED)
+    events = access.timeline_events(ticket, request.user)
     data = TicketOut.from_ticket(ticket)
     data["description"] = ticket.description
     data["timeline"] = [
@@ -313,8 +217,10 @@ def get_ticket(request: AuthenticatedRequest, number: str):
     summary="My contracts and entitlements",
 )
 def list_contracts(request: AuthenticatedRequest):
-    today = timezone.localdate()
-    contracts = access.visible_contracts(request.user).select_related("regulation", "level")
+    now = timezone.now()
+    contracts = access.visible_contracts(request.user).select_related(
+        "regulation__calendar", "level"
+    )
     return [
         {
             "support_id": c.support_id,
@@ -322,7 +228,7 @@ def list_contracts(request: AuthenticatedRequest):
             "level": c.level.code,
             "valid_from": c.valid_from,
             "valid_to": c.valid_to,
-            "active": c.is_active_on(today),
+            "active": contract_status(c, now) == "active",
             "products": [p.code for p in c.products.all()],
             "channels": sorted({r.channel for r in allowed_channel_rules(level=c.level)}),
             "hotlines": [f"{h.country} {h.number}" for h in hotlines_for(level=c.level)],

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from supportdesk.accounts.access import AuthenticatedRequest
+from supportdesk.access import AuthenticatedRequest
 from supportdesk.api.models import ApiToken
 from supportdesk.api.services import create_api_token, revoke_api_token
 

@@ -2,24 +2,31 @@
 
 The form only collects what the regulation asks for; whether a registration may proceed (contract
 valid, product covered, required fields present, channel allowed) is decided by
-``tickets.services.register_ticket``, so every channel gets the same answer.
+``contracts.entitlements.check_entitlement``, so every channel gets the same answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
-from supportdesk.catalog.models import Product
 from supportdesk.contracts.models import Contract
+from supportdesk.formatting import format_date
 from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
-from supportdesk.tickets.models import Escalation
+from supportdesk.tickets import actions
+from supportdesk.tickets.models import Escalation, Ticket
+from supportdesk.ui.forms import (
+    LabelledModelChoiceField,
+    MultipleFileField,
+    RegistrationFields,
+    TicketActionForm,
+    priority_choices,
+    text_field,
+)
 
 # The order fields appear in, whichever regulation asks for them.
 FIELD_ORDER: list[str] = [  # RegistrationField values
@@ -70,54 +77,21 @@ class RegulationLayout:
         return None
 
 
-def priority_choices(priorities) -> list[tuple[str, str]]:
-    return [(priority.code, priority.tr("name")) for priority in priorities]
-
-
-class LabelledModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField whose option labels come from ``option_label``, set per form."""
-
-    option_label: Callable[[Any], str] = str
-
-    def label_from_instance(self, obj: Any) -> str:
-        return self.option_label(obj)
-
-
-class RequestForm(forms.Form):
+class RequestForm(RegistrationFields):
     """A customer's new request for one of the organization's active contracts."""
 
     contract = LabelledModelChoiceField(
         label=_("Contract (Support ID)"), queryset=Contract.objects.none(), empty_label=None
     )
-    support_id = forms.CharField(label=_("Support ID"), max_length=40, required=False)
-    support_contact_id = forms.CharField(
-        label=_("Support Contact ID"), max_length=40, required=False
-    )
-    license_key = forms.CharField(label=_("License key"), max_length=100, required=False)
-    product = forms.ModelChoiceField(
-        label=_("Product"),
-        queryset=Product.objects.none(),
-        required=False,
-        empty_label=_("Choose a product"),
-    )
-    version = forms.CharField(label=_("Product version"), max_length=60, required=False)
-    os_version = forms.CharField(
-        label=_("Operating system version"), max_length=100, required=False
-    )
-    service_pack = forms.CharField(label=_("Service packs"), max_length=100, required=False)
-    priority = forms.ChoiceField(label=_("Priority"), required=False)
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description of the problem"),
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
     diagnostics = forms.MultipleChoiceField(
         label=_("Primary diagnostics"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, contracts, contract: Contract, contact: Contact, **kwargs) -> None:
+    field_order = ["contract", *RegistrationFields.base_fields]
+
+    def __init__(
+        self, *args: Any, contracts: Any, contract: Contract, contact: Contact, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.contract_obj = contract
         self.contact = contact
@@ -276,62 +250,11 @@ def _contract_label(contract: Contract) -> str:
     return _("%(support_id)s — %(level)s, valid until %(date)s") % {
         "support_id": contract.support_id,
         "level": contract.level.tr("name"),
-        "date": date_format(contract.valid_to, "SHORT_DATE_FORMAT"),
+        "date": format_date(contract.valid_to),
     }
 
 
 # Ticket actions ---------------------------------------------------------------------------------
-# The forms only collect input. Whether an action may proceed (role, state, required reasons) is
-# decided by the service in ``tickets.services``; its TicketActionError lands on the form. Fields
-# the service insists on are marked ``required`` in HTML only, so the service's message is the one
-# the user reads when the browser check is bypassed.
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input. Type, size and emptiness are judged by the attachment service,
-    which keeps the text and lists each refused file with its reason."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_empty_file", True)
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None) -> list:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
-def text_field(
-    label, *, rows: int = 4, required_in_browser: bool = False, **kwargs
-) -> forms.CharField:
-    attrs = {"rows": rows}
-    if required_in_browser:
-        attrs["required"] = True
-    return forms.CharField(
-        label=label, required=False, max_length=20000, widget=forms.Textarea(attrs=attrs), **kwargs
-    )
-
-
-class TicketActionForm(forms.Form):
-    """An action on one ticket by one user; subclasses read both to build their choices."""
-
-    def __init__(self, *args, ticket, user, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.ticket = ticket
-        self.user = user
-
-    def priority_choices(self) -> list[tuple[str, str]]:
-        others = Priority.objects.filter(regulation_id=self.ticket.regulation_id).exclude(
-            pk=self.ticket.priority_id
-        )
-        return priority_choices(others.order_by("rank"))
 
 
 class CustomerReplyForm(TicketActionForm):
@@ -357,6 +280,17 @@ class CustomerReplyForm(TicketActionForm):
         elif not self.is_bound:
             self.initial["provided_items"] = [item.pk for item in self.open_items]
 
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        return actions.add_customer_reply(
+            ticket=self.ticket,
+            actor=self.user,
+            body=data["body"],
+            files=data["files"],
+            # Without open diagnostics items the field is gone: the reply answers them all.
+            provided_items=data.get("provided_items"),
+        )
+
 
 def item_label(item) -> str:
     """A requested diagnostics item as the customer reads it: "Configuration files: VPN"."""
@@ -368,11 +302,21 @@ def item_label(item) -> str:
 class ConfirmSolutionForm(TicketActionForm):
     comment = text_field(_("Comment (optional)"), rows=2)
 
+    def perform(self) -> Ticket:
+        return actions.confirm_solution(
+            ticket=self.ticket, actor=self.user, comment=self.cleaned_data["comment"]
+        )
+
 
 class RefuseSolutionForm(TicketActionForm):
     reason = text_field(
         _("Why does the proposed solution not solve the problem?"), required_in_browser=True
     )
+
+    def perform(self) -> Ticket:
+        return actions.refuse_solution(
+            ticket=self.ticket, actor=self.user, reason=self.cleaned_data["reason"]
+        )
 
 
 class EscalationForm(TicketActionForm):
@@ -390,22 +334,22 @@ class EscalationForm(TicketActionForm):
             *self.priority_choices(),
         ]
 
-
-class PriorityProposalForm(TicketActionForm):
-    priority = forms.ChoiceField(label=_("New priority"))
-    reason = text_field(_("Reason"), rows=3, required_in_browser=True)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["priority"]).choices = self.priority_choices()
-
-
-class ProposalDecisionForm(TicketActionForm):
-    """Accept or decline the other side's pending priority proposal."""
-
-    proposal = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        return actions.request_escalation(
+            ticket=self.ticket,
+            actor=self.user,
+            reason=data["reason"],
+            text=data["text"],
+            priority_code=data["priority"],
+            priority_reason=data["priority_reason"],
+        )
 
 
 class WithdrawForm(TicketActionForm):
     reason = text_field(_("Reason (optional)"), rows=2)
+
+    def perform(self) -> Ticket:
+        return actions.withdraw_ticket(
+            ticket=self.ticket, actor=self.user, reason=self.cleaned_data["reason"]
+        )

@@ -7,22 +7,17 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
-    path("tickets/<str:number>/reply/", views.ticket_reply, name="ticket_reply"),
-    path("tickets/<str:number>/confirm/", views.ticket_confirm, name="ticket_confirm"),
-    path("tickets/<str:number>/refuse/", views.ticket_refuse, name="ticket_refuse"),
-    path("tickets/<str:number>/escalate/", views.ticket_escalate, name="ticket_escalate"),
-    path("tickets/<str:number>/priority/", views.ticket_priority, name="ticket_priority"),
-    path(
-        "tickets/<str:number>/priority/accept/",
-        views.ticket_priority_accept,
-        name="ticket_priority_accept",
+    # Each action on a request is a POST to its own URL under the request's page:
+    # tickets/<number>/reply/ (ticket_reply), …/priority/accept/ (ticket_priority_accept), …
+    *(
+        path(
+            f"tickets/<str:number>/{key.replace('_', '/')}/",
+            views.ticket_action,
+            {"name": key},
+            name=f"ticket_{key}",
+        )
+        for key in views.ACTIONS
     ),
-    path(
-        "tickets/<str:number>/priority/decline/",
-        views.ticket_priority_decline,
-        name="ticket_priority_decline",
-    ),
-    path("tickets/<str:number>/withdraw/", views.ticket_withdraw, name="ticket_withdraw"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("contracts/", views.contracts, name="contracts"),
     path("language/", views.language, name="language"),

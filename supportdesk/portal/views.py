@@ -1,63 +1,63 @@
 """The customer portal: a contact's requests, new requests, the actions on a request, contracts;
 the language switch.
 
-Views check access through ``accounts.access``, validate, call one service and render.
+Views check access (``supportdesk.access``), validate, call one service and render.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from supportdesk.accounts import access
-from supportdesk.accounts.access import AuthenticatedRequest
+from supportdesk import access
+from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import Contact, Language, User
-from supportdesk.contracts.entitlements import active_contracts, allowed_channel_rules, hotlines_for
+from supportdesk.contracts.entitlements import (
+    active_contracts,
+    allowed_channel_rules,
+    contract_status,
+    hotlines_for,
+)
+from supportdesk.contracts.models import Contract
+from supportdesk.formatting import format_minutes
 from supportdesk.portal.forms import (
     ConfirmSolutionForm,
     CustomerReplyForm,
     EscalationForm,
-    PriorityProposalForm,
-    ProposalDecisionForm,
     RefuseSolutionForm,
     RequestForm,
     WithdrawForm,
 )
-from supportdesk.regulations.models import Channel, Priority, SlaTarget, WorkMethod
-from supportdesk.tickets import attachments, services
-from supportdesk.tickets.models import (
-    Attachment,
-    CloseReason,
-    DiagnosticsRequest,
-    DiagnosticsRequestItem,
-    Escalation,
-    PriorityProposal,
-    RefusedRegistration,
-    Ticket,
-    TicketEvent,
-    TicketState,
+from supportdesk.regulations.models import Channel, Priority, SlaTarget, SupportLevel
+from supportdesk.tickets import attachments
+from supportdesk.tickets.actions import available_actions
+from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketState
+from supportdesk.tickets.queries import (
+    newest_first_page,
+    open_diagnostics_items,
+    pending_proposal,
+    ticket_for_page,
 )
-from supportdesk.tickets.services import (
-    RegistrationRefused,
-    RegistrationRequest,
-    TicketActionError,
-    register_ticket,
+from supportdesk.tickets.registration import RegistrationRefused, register_ticket
+from supportdesk.tickets.timeline import attachments_of, timeline_items
+from supportdesk.ui.actions import FormAction, form_error, run_action
+from supportdesk.ui.forms import (
+    AcceptProposalForm,
+    DeclineProposalForm,
+    PriorityProposalForm,
+    TicketActionForm,
 )
 
-PAGE_SIZE = 25
 STATE_FILTERS = {
     "open": ~Q(state=TicketState.CLOSED),
     "closed": Q(state=TicketState.CLOSED),
@@ -82,40 +82,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
 
-# Keyset pagination ------------------------------------------------------------------------------
-
-
-def keyset_page(tickets: QuerySet, cursor: str, size: int = PAGE_SIZE) -> tuple[list, str | None]:
-    """One page of tickets, newest first, after ``cursor``; and the cursor of the next page.
-
-    Keyset (registered_at, id) instead of OFFSET/COUNT keeps the cost of a page constant however
-    many tickets the organization has; the indexes on (…, -registered_at, -id) match the order.
-    """
-    tickets = tickets.order_by("-registered_at", "-id")
-    after = parse_cursor(cursor)
-    if after is not None:
-        moment, pk = after
-        # The redundant bound lets PostgreSQL start the index scan at the cursor instead of
-        # filtering every newer row out (bench/README.md).
-        tickets = tickets.filter(registered_at__lte=moment).filter(
-            Q(registered_at__lt=moment) | Q(registered_at=moment, id__lt=pk)
-        )
-    rows = list(tickets[: size + 1])
-    if len(rows) <= size:
-        return rows, None
-    last = rows[size - 1]
-    return rows[:size], f"{last.registered_at.isoformat()}~{last.pk}"
-
-
-def parse_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
-    moment, _sep, pk = (cursor or "").partition("~")
-    try:
-        parsed = datetime.datetime.fromisoformat(moment)
-        return (parsed, int(pk)) if timezone.is_aware(parsed) else None
-    except ValueError:
-        return None
-
-
 @login_required
 def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
@@ -126,7 +92,7 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         .filter(STATE_FILTERS[state])
         .select_related("product", "priority", "contact__user")
     )
-    rows, next_cursor = keyset_page(tickets, request.GET.get("after", ""))
+    rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
     contact = access.contact_of(request.user)
     context = {
         "tickets": rows,
@@ -151,10 +117,7 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     contact = _contact_or_403(request.user)
-    contracts = active_contracts(
-        organization_id=contact.organization_id, day=timezone.localdate()
-    ).order_by("support_id")
-    contract_list = list(contracts)
+    contract_list = active_contracts(organization_id=contact.organization_id, now=timezone.now())
     expired = None
     if not contract_list:
         # No active contract: the form still goes to the latest one, so an attempt gets the
@@ -167,10 +130,10 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
         )
         if expired is None:
             return render(request, "portal/ticket_new.html", {"no_contracts": True})
-        contracts = contracts.model.objects.filter(pk=expired.pk).select_related(
-            "level", "regulation"
-        )
         contract_list = [expired]
+    contracts = Contract.objects.filter(pk__in=[c.pk for c in contract_list]).select_related(
+        "level", "regulation"
+    )
     data = request.POST if request.method == "POST" else None
     wanted = (data or request.GET).get("contract")
     contract = next((c for c in contract_list if str(c.pk) == wanted), contract_list[0])
@@ -178,7 +141,14 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     refusal = None
     if data is not None and form.is_valid():
         try:
-            ticket = register_ticket(request=_registration_request(request, contact, form))
+            ticket = register_ticket(
+                request=form.registration_request(
+                    channel=Channel.PORTAL,
+                    requested_by=request.user,
+                    contact=contact,
+                    extra=form.diagnostics_record(),
+                )
+            )
         except RegistrationRefused as e:
             refusal = e.message
             hint = (
@@ -207,351 +177,86 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _registration_request(
-    request: AuthenticatedRequest, contact: Contact, form: RequestForm
-) -> RegistrationRequest:
-    data = form.cleaned_data
-    return RegistrationRequest(
-        channel=Channel.PORTAL,
-        requested_by=request.user,
-        contact=contact,
-        support_id=data["support_id"],
-        support_contact_id=data["support_contact_id"],
-        license_key=data["license_key"],
-        product=data["product"],
-        version=data["version"],
-        os_version=data["os_version"],
-        service_pack=data["service_pack"],
-        subject=data["subject"],
-        description=data["description"],
-        priority_code=data["priority"],
-        extra=form.diagnostics_record(),
-    )
+# The customer's ticket page and its actions -----------------------------------------------------
 
-
-# Ticket page ------------------------------------------------------------------------------------
-
-
-def customer_timeline(ticket) -> QuerySet:
-    """The timeline a customer reads: every event except internal ones. The one place to filter."""
-    return (
-        TicketEvent.objects.filter(ticket=ticket, is_internal=False)
-        .select_related("actor__agent")
-        .order_by("created_at", "id")
-    )
-
-
-def actor_label(event: TicketEvent) -> str:
-    """Who did it, as a customer may see it: agents by name only, never their address."""
-    actor = event.actor
-    if actor is None:
-        return _("System")
-    if access.agent_of(actor) is not None:
-        return actor.get_full_name() or _("Support")
-    return actor.get_full_name() or actor.email
-
-
-def timeline_items(ticket, events, *, label, for_customer: bool) -> list[dict]:
-    """Events with what the page shows beside them: files, requested diagnostics, and the event's
-    details in words. ``events`` is already filtered for the reader (``customer_timeline``)."""
-    events = list(events)
-    ids = [event.pk for event in events]
-    files: dict[int, list] = {}
-    for attachment in Attachment.objects.filter(event_id__in=ids).order_by("id"):
-        assert attachment.event_id is not None  # filtered by event
-        files.setdefault(attachment.event_id, []).append(attachment)
-    requests = {
-        request.event_id: request
-        for request in DiagnosticsRequest.objects.filter(event_id__in=ids).prefetch_related("items")
-    }
-    names = {
-        "priority": {
-            p.code: p.tr("name")
-            for p in Priority.objects.filter(regulation_id=ticket.regulation_id)
-        },
-        "method": {
-            m.code: m.tr("name")
-            for m in WorkMethod.objects.filter(regulation_id=ticket.regulation_id)
-        },
-    }
-    return [
-        {
-            "event": event,
-            "actor": label(event),
-            "internal": event.is_internal,
-            "attachments": files.get(event.pk, []),
-            "diagnostics": requests.get(event.pk),
-            "details": event_details(event, names, for_customer=for_customer),
-            "rejected": event.data.get("rejected_files", []),
-        }
-        for event in events
-    ]
-
-
-def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> list[str]:
-    """The event's data in words, e.g. "In progress → Waiting for customer"."""
-    Kind = TicketEvent.Kind
-    data = event.data or {}
-
-    def label(choices, value) -> str:
-        try:
-            return str(choices(value).label)
-        except ValueError:
-            return str(value or "—")
-
-    def arrow(left, right) -> str:
-        return _("%(from)s → %(to)s") % {"from": left, "to": right}
-
-    lines: list[str] = []
-    if event.kind == Kind.STATE_CHANGED:
-        lines.append(
-            arrow(label(TicketState, data.get("from")), label(TicketState, data.get("to")))
-        )
-        if data.get("close_reason"):
-            lines.append(label(CloseReason, data["close_reason"]))
-    elif event.kind in (
-        Kind.PRIORITY_PROPOSED,
-        Kind.PRIORITY_CHANGED,
-        Kind.PRIORITY_DECLINED,
-        Kind.PRIORITY_OVERRIDDEN,
-    ):
-        priority = names["priority"]
-        lines.append(
-            arrow(
-                priority.get(data.get("from"), data.get("from")),
-                priority.get(data.get("to"), data.get("to")),
-            )
-        )
-    elif event.kind == Kind.ESCALATION_REQUESTED:
-        lines.append(
-            _("%(reason)s; escalation level %(level)s")
-            % {"reason": label(Escalation.Reason, data.get("reason")), "level": data.get("to")}
-        )
-    elif event.kind == Kind.WORK_METHOD_AGREED:
-        lines.append(names["method"].get(data.get("to"), data.get("to")))
-    elif event.kind == Kind.DEADLINES_CHANGED:
-        lines.extend(_deadline_changes(data))
-    elif event.kind in (Kind.SLA_WARNING, Kind.SLA_BREACH) and not for_customer:
-        lines.append(_sla_alert_line(event.kind == Kind.SLA_BREACH, data))
-    elif event.kind == Kind.CONFIRMATION_REMINDER and for_customer:
-        lines.append(_("We reminded you by e-mail to confirm or refuse the proposed solution."))
-    elif event.kind == Kind.CONFIRMATION_REMINDER:
-        lines.append(_("The customer was reminded by e-mail to confirm the proposed solution."))
-    elif event.kind == Kind.ASSIGNED and not for_customer:
-        # Agents' names only: the customer's page never carries them beyond the actor label.
-        if data.get("from_name"):
-            lines.append(arrow(data["from_name"], data.get("to_name")))
-        elif data.get("to_name"):
-            lines.append(_("To %(name)s") % {"name": data["to_name"]})
-    return lines
-
-
-def local_datetime(value: str | None) -> str:
-    """A stored ISO instant in the viewer's time zone (the active one), "—" for none."""
-    if not value:
-        return "—"
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return "—"
-    if timezone.is_naive(moment):
-        return "—"
-    local = timezone.localtime(moment)
-    return f"{date_format(local, 'j E Y, H:i')} {local.tzname()}"
-
-
-def _deadline_changes(data: dict) -> list[str]:
-    """Each target's old → new deadline (and budget, when it changed) after a priority change.
-    A missing deadline (met, or paused) shows as "—"."""
-    lines = []
-    for name, title in (("reaction", _("Reaction")), ("resolution", _("Resolution"))):
-        change = data.get(name) or {}
-        line = _("%(timer)s: %(old)s → %(new)s") % {
-            "timer": title,
-            "old": local_datetime(change.get("old")),
-            "new": local_datetime(change.get("new")),
-        }
-        old_minutes, new_minutes = change.get("old_minutes"), change.get("new_minutes")
-        if old_minutes and new_minutes and old_minutes != new_minutes:
-            line += " " + _("(target %(old)s → %(new)s of business time)") % {
-                "old": format_minutes(old_minutes),
-                "new": format_minutes(new_minutes),
-            }
-        lines.append(line)
-    return lines
-
-
-def _sla_alert_line(breach: bool, data: dict) -> str:
-    """An internal warning or breach in words; the deadline in the viewer's time zone."""
-    values = {
-        "target": format_minutes(int(data.get("target_minutes") or 0)),
-        "due": local_datetime(data.get("due_at")),
-        "percent": data.get("percent", 0),
-    }
-    reaction = data.get("timer") == "reaction"
-    if breach and reaction:
-        return _("Reaction target of %(target)s missed; deadline %(due)s.") % values
-    if breach:
-        return _("Resolution target of %(target)s missed; deadline %(due)s.") % values
-    if reaction:
-        return _("%(percent)s%% of the reaction target (%(target)s) used; due %(due)s.") % values
-    return _("%(percent)s%% of the resolution target (%(target)s) used; due %(due)s.") % values
-
-
-def _ticket_query(user: User):
-    return access.visible_tickets(user).select_related(
-        "organization",
-        "contact__user",
-        "contract",
-        "level",
-        "regulation",
-        "product",
-        "priority",
-        "owner__user",
-        "team",
-        "work_method",
-        "split_from",
-        "merged_into",
-    )
-
-
-def load_ticket(user: User, number: str) -> Ticket:
-    """``access.get_ticket_for_user`` with everything the ticket page shows joined in."""
-    ticket = _ticket_query(user).filter(number=number).first()
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
-# Which actions apply ----------------------------------------------------------------------------
-# Roles come from ``access.can_act`` (what the services check); the states mirror the services'
-# own state checks, so a form is only offered where the action can succeed.
-
-
-def pending_proposal(ticket: Ticket) -> PriorityProposal | None:
-    return (
-        ticket.priority_proposals.filter(state=PriorityProposal.State.PENDING)
-        .select_related("from_priority", "to_priority", "proposed_by")
-        .first()
-    )
-
-
-def allowed_actions(user: User, ticket: Ticket, names, proposal=None) -> set[str]:
-    """The actions of ``names`` this user may take on this ticket now; "decide_priority" is the
-    other side's answer to a pending priority proposal. ``ticket`` comes from an access check
-    (the page's own lookup), so only the role and the state are checked here."""
-    allowed = set()
-    for name in names:
-        if name == "decide_priority":
-            if proposal is not None and (
-                access.is_ticket_worker(user, ticket)
-                if proposal.side == PriorityProposal.Side.CUSTOMER
-                else access.is_ticket_customer(user, ticket)
-            ):
-                allowed.add(name)
-            continue
-        if ticket.state not in services.ACTION_STATES[name] or not access.role_allows(
-            user, ticket, name
-        ):
-            continue
-        if name == "take" and ticket.owner_id is not None:
-            continue
-        if name == "reopen" and ticket.merged_into_id is not None:
-            continue
-        if name == "propose_priority" and proposal is not None:
-            continue
-        allowed.add(name)
-    return allowed
-
-
-def run_action(form, perform: Callable[[dict], Ticket]) -> Ticket | None:
-    """Validate ``form`` and call one service. On a TicketActionError nothing changed: its message
-    goes onto the form (on the field it names) and None is returned."""
-    if not form.is_valid():
-        form.status = 422
-        return None
-    try:
-        return perform(form.cleaned_data)
-    except TicketActionError as error:
-        if error.status == 404 and not error.fields:
-            raise Http404 from error
-        field = next((name for name in error.fields if name in form.fields), None)
-        form.add_error(field, error.message)
-        form.status = error.status
-        return None
-
-
-def form_error(form) -> str:
-    """The first error of a failed form, for the alert at the top of the page."""
-    for errors in form.errors.values():
-        if errors:
-            return errors[0]
-    return ""
-
-
-# Customer's ticket page -------------------------------------------------------------------------
-
-CUSTOMER_ACTIONS = [
-    "customer_reply",
-    "confirm_solution",
-    "refuse_solution",
-    "escalate",
-    "propose_priority",
-    "decide_priority",
-    "withdraw",
-]
-CUSTOMER_FORMS = {
-    "confirm_solution": ConfirmSolutionForm,
-    "refuse_solution": RefuseSolutionForm,
-    "escalate": EscalationForm,
-    "propose_priority": PriorityProposalForm,
-    "decide_priority": ProposalDecisionForm,
-    "withdraw": WithdrawForm,
+# URL name suffix → action (its form's key on the page), form, message after success.
+ACTIONS: dict[str, FormAction] = {
+    "reply": FormAction("customer_reply", CustomerReplyForm, gettext_lazy("Your message is sent.")),
+    "confirm": FormAction(
+        "confirm_solution",
+        ConfirmSolutionForm,
+        gettext_lazy("Thank you. You confirmed the solution and the request is closed."),
+    ),
+    "refuse": FormAction(
+        "refuse_solution",
+        RefuseSolutionForm,
+        gettext_lazy("Your refusal is recorded; the engineer continues working on the request."),
+    ),
+    "escalate": FormAction(
+        "escalate",
+        EscalationForm,
+        gettext_lazy("Your escalation is recorded and the people responsible are notified."),
+    ),
+    "priority": FormAction(
+        "propose_priority",
+        PriorityProposalForm,
+        gettext_lazy("Your priority proposal is sent; it takes effect when support accepts it."),
+    ),
+    "priority_accept": FormAction(
+        "decide_priority", AcceptProposalForm, gettext_lazy("The new priority is in effect.")
+    ),
+    "priority_decline": FormAction(
+        "decide_priority", DeclineProposalForm, gettext_lazy("The priority stays as it was.")
+    ),
+    "withdraw": FormAction(
+        "withdraw", WithdrawForm, gettext_lazy("The request is withdrawn and closed.")
+    ),
+}
+# The forms the page offers, by action; answering a proposal is one form with two buttons.
+PAGE_FORMS: dict[str, type[TicketActionForm]] = {
+    entry.action: entry.form for key, entry in ACTIONS.items() if key != "priority_decline"
 }
 
 
-def open_diagnostics_items(ticket: Ticket) -> list[DiagnosticsRequestItem]:
-    request = ticket.diagnostics_requests.filter(answered_at__isnull=True).order_by("-id").first()
-    return list(request.items.filter(done=False)) if request is not None else []
-
-
-def _customer_form(name: str, ticket: Ticket, user: User, data=None, files=None, proposal=None):
-    kwargs: dict = {"ticket": ticket, "user": user}
+def _page_form(
+    name: str, form_class: type[TicketActionForm], ticket: Ticket, user: User, data=None, files=None
+) -> TicketActionForm:
     if name == "customer_reply":
-        return CustomerReplyForm(data, files, open_items=open_diagnostics_items(ticket), **kwargs)
-    form = CUSTOMER_FORMS[name](data, files, **kwargs)
-    if name == "decide_priority" and proposal is not None and data is None:
-        form.initial["proposal"] = proposal.pk
-    return form
+        return CustomerReplyForm(
+            data, files, ticket=ticket, user=user, open_items=open_diagnostics_items(ticket)
+        )
+    return form_class(data, files, ticket=ticket, user=user)
 
 
 @login_required
 def ticket_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    return _customer_page(request, load_ticket(request.user, number))
+    return _customer_page(request, ticket_for_page(request.user, number))
 
 
 def _customer_page(
-    request: AuthenticatedRequest, ticket: Ticket, failed: tuple[str, object] | None = None
+    request: AuthenticatedRequest,
+    ticket: Ticket,
+    failed: tuple[str, TicketActionForm] | None = None,
 ) -> HttpResponse:
     proposal = pending_proposal(ticket)
-    allowed = allowed_actions(request.user, ticket, CUSTOMER_ACTIONS, proposal)
+    allowed = available_actions(request.user, ticket, PAGE_FORMS, proposal)
     forms = {
-        name: _customer_form(name, ticket, request.user, proposal=proposal)
-        for name in CUSTOMER_ACTIONS
+        name: _page_form(name, form_class, ticket, request.user)
+        for name, form_class in PAGE_FORMS.items()
         if name in allowed
     }
-    status = 200
-    error = ""
+    if "decide_priority" in forms and proposal is not None:
+        forms["decide_priority"].initial["proposal"] = proposal.pk
+    status, error = 200, ""
     if failed is not None:
         name, form = failed
         forms[name] = form
-        status = getattr(form, "status", 422)
-        error = form_error(form)
-    events = timeline_items(ticket, customer_timeline(ticket), label=actor_label, for_customer=True)
+        status, error = form.status, form_error(form)
+    events = timeline_items(ticket, request.user)
     context = {
         "ticket": ticket,
         "events": events,
-        "attachments": [a for item in events for a in item["attachments"]],
+        "attachments": attachments_of(events),
         "forms": forms,
         "proposal": proposal,
         "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
@@ -560,138 +265,21 @@ def _customer_page(
     return render(request, "portal/ticket_detail.html", context, status=status)
 
 
-def _customer_action(
-    request: AuthenticatedRequest, number: str, name: str, perform, success: str
-) -> HttpResponse:
-    """Check access, validate, call one service, redirect back; a refusal re-renders the page
-    with the message and the user's input, and nothing changed."""
-    ticket = load_ticket(request.user, number)
-    form = _customer_form(name, ticket, request.user, request.POST, request.FILES)
-    if run_action(form, lambda data: perform(ticket, request.user, data)) is None:
-        return _customer_page(request, ticket, failed=(name, form))
-    messages.success(request, success)
+@login_required
+@require_POST
+def ticket_action(request: AuthenticatedRequest, number: str, name: str) -> HttpResponse:
+    """One customer action: check access, validate, perform, redirect back; a refusal
+    re-renders the page with the message and the user's input, and nothing changed."""
+    entry = ACTIONS.get(name)
+    if entry is None:
+        raise Http404
+    ticket = ticket_for_page(request.user, number)
+    form = _page_form(entry.action, entry.form, ticket, request.user, request.POST, request.FILES)
+    result = run_action(form)
+    if result is None:
+        return _customer_page(request, ticket, failed=(entry.action, form))
+    messages.success(request, entry.message(result))
     return redirect("ticket_detail", ticket.number)
-
-
-@login_required
-@require_POST
-def ticket_reply(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.add_customer_reply(
-            ticket=ticket,
-            actor=actor,
-            body=data["body"],
-            files=data["files"],
-            provided_items=data.get("provided_items"),
-        )
-
-    return _customer_action(request, number, "customer_reply", perform, _("Your message is sent."))
-
-
-@login_required
-@require_POST
-def ticket_confirm(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.confirm_solution(ticket=ticket, actor=actor, comment=data["comment"])
-
-    return _customer_action(
-        request,
-        number,
-        "confirm_solution",
-        perform,
-        _("Thank you. You confirmed the solution and the request is closed."),
-    )
-
-
-@login_required
-@require_POST
-def ticket_refuse(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.refuse_solution(ticket=ticket, actor=actor, reason=data["reason"])
-
-    return _customer_action(
-        request,
-        number,
-        "refuse_solution",
-        perform,
-        _("Your refusal is recorded; the engineer continues working on the request."),
-    )
-
-
-@login_required
-@require_POST
-def ticket_escalate(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.request_escalation(
-            ticket=ticket,
-            actor=actor,
-            reason=data["reason"],
-            text=data["text"],
-            priority_code=data["priority"],
-            priority_reason=data["priority_reason"],
-        )
-
-    return _customer_action(
-        request,
-        number,
-        "escalate",
-        perform,
-        _("Your escalation is recorded and the people responsible are notified."),
-    )
-
-
-@login_required
-@require_POST
-def ticket_priority(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.propose_priority_change(
-            ticket=ticket, actor=actor, priority_code=data["priority"], reason=data["reason"]
-        )
-
-    return _customer_action(
-        request,
-        number,
-        "propose_priority",
-        perform,
-        _("Your priority proposal is sent; it takes effect when support accepts it."),
-    )
-
-
-@login_required
-@require_POST
-def ticket_priority_accept(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.accept_priority_change(
-            ticket=ticket, actor=actor, proposal_id=data["proposal"]
-        )
-
-    return _customer_action(
-        request, number, "decide_priority", perform, _("The new priority is in effect.")
-    )
-
-
-@login_required
-@require_POST
-def ticket_priority_decline(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.decline_priority_change(
-            ticket=ticket, actor=actor, proposal_id=data["proposal"], reason=data["reason"]
-        )
-
-    return _customer_action(
-        request, number, "decide_priority", perform, _("The priority stays as it was.")
-    )
-
-
-@login_required
-@require_POST
-def ticket_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    def perform(ticket, actor, data):
-        return services.withdraw_ticket(ticket=ticket, actor=actor, reason=data["reason"])
-
-    return _customer_action(
-        request, number, "withdraw", perform, _("The request is withdrawn and closed.")
-    )
 
 
 @login_required
@@ -706,37 +294,22 @@ def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
 @login_required
 def contracts(request: AuthenticatedRequest) -> HttpResponse:
     _contact_or_403(request.user)
-    today = timezone.localdate()
+    now = timezone.now()
     rows = []
     for contract in (
         access.visible_contracts(request.user)
-        .select_related("level", "regulation")
+        .select_related("level", "regulation__calendar")
         .prefetch_related("products")
         .order_by("-valid_to", "support_id")
     ):
         level = contract.level
-        targets = (
-            SlaTarget.objects.filter(level=level)
-            .select_related("priority", "reaction_calendar", "resolution_calendar")
-            .order_by("priority__rank")
-        )
         rows.append(
             {
                 "contract": contract,
                 "level_name": level.tr("name"),
                 "regulation_name": contract.regulation.display_name,
-                "status": _contract_status(contract, today),
-                "sla": [
-                    {
-                        "priority": target.priority.tr("name"),
-                        "reaction": format_minutes(target.reaction_minutes),
-                        "reaction_calendar": target.reaction_calendar.name,
-                        "resolution": format_minutes(target.resolution_minutes),
-                        "resolution_calendar": target.resolution_calendar.name,
-                        "is_example": target.is_example,
-                    }
-                    for target in targets
-                ],
+                "status": contract_status(contract, now),
+                "sla": _sla_rows(level),
                 "channels": _channels(level),
                 "hotlines": list(hotlines_for(level=level)),
                 "priorities": [
@@ -750,12 +323,31 @@ def contracts(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "portal/contracts.html", {"rows": rows})
 
 
-def _channels(level) -> list[dict]:
+def _sla_rows(level: SupportLevel) -> list[dict]:
+    targets = (
+        SlaTarget.objects.filter(level=level)
+        .select_related("priority", "reaction_calendar", "resolution_calendar")
+        .order_by("priority__rank")
+    )
+    return [
+        {
+            "priority": target.priority.tr("name"),
+            "reaction": format_minutes(target.reaction_minutes),
+            "reaction_calendar": target.reaction_calendar.name,
+            "resolution": format_minutes(target.resolution_minutes),
+            "resolution_calendar": target.resolution_calendar.name,
+            "is_example": target.is_example,
+        }
+        for target in targets
+    ]
+
+
+def _channels(level: SupportLevel) -> list[dict]:
     """The level's channels; one limited to a product line says so (e-mail for one line only)."""
     channels: dict[str, set[str]] = {}
     for rule in allowed_channel_rules(level=level).select_related("product_line"):
         lines = channels.setdefault(rule.channel, set())
-        lines.add(rule.product_line.name if rule.product_line_id else "")
+        lines.add(rule.product_line.name if rule.product_line else "")
     return [
         {
             "name": str(Channel(code).label),
@@ -763,23 +355,6 @@ def _channels(level) -> list[dict]:
         }
         for code, lines in sorted(channels.items(), key=lambda item: Channel.values.index(item[0]))
     ]
-
-
-def format_minutes(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return _("%(m)d min") % {"m": rest}
-    if not rest:
-        return _("%(h)d h") % {"h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
-
-
-def _contract_status(contract, today: datetime.date) -> str:
-    if today > contract.valid_to:
-        return "expired"
-    if today < contract.valid_from:
-        return "not_started"
-    return "active"
 
 
 # Language ---------------------------------------------------------------------------------------

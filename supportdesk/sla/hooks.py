@@ -1,7 +1,7 @@
 """Keep a ticket's deadline columns in step with its timeline.
 
 ``on_ticket_changed`` is called by every ticket service inside its transaction, after the change
-(``tickets.services._ticket_changed``). It recomputes the timers from the timeline, records a
+(``tickets.actions.base.ticket_changed``). It recomputes the timers from the timeline, records a
 priority change as "deadlines_changed" (old and new deadlines), and writes the deadline columns
 and ``sla_next_check_at``. It never fires warnings or breaches itself: when something is already
 due (a first response after the deadline, say), ``sla_next_check_at`` is in the past and the next

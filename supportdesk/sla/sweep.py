@@ -23,10 +23,8 @@ import logging
 import math
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,6 +32,7 @@ from supportdesk.accounts.models import Agent
 from supportdesk.outbox.services import enqueue_email
 from supportdesk.sla import clock, hooks, timers
 from supportdesk.sla.models import SlaBreach, SlaFiring
+from supportdesk.tickets.actions import close_by_regulation, ticket_url
 from supportdesk.tickets.models import CloseReason, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger("supportdesk.sla")
@@ -243,7 +242,7 @@ def _sla_alert(
                 "tz": tz,
                 "target_minutes": timer.target_minutes,
                 "percent": percent,
-                "ticket_url": _agent_url(ticket),
+                "ticket_url": ticket_url(ticket, for_agent=True),
             },
             ticket=ticket,
         )
@@ -266,7 +265,7 @@ def _confirmation_reminder(ticket: Ticket, check: timers.Check, *, now: dt.datet
             "ticket": ticket,
             "days": ticket.regulation.confirmation_working_days,
             "closes": ticket.regulation.confirmation_action == "close",
-            "ticket_url": settings.SITE_URL + reverse("ticket_detail", args=[ticket.number]),
+            "ticket_url": ticket_url(ticket),
         },
         ticket=ticket,
     )
@@ -274,9 +273,7 @@ def _confirmation_reminder(ticket: Ticket, check: timers.Check, *, now: dt.datet
 
 
 def _close_for_silence(ticket: Ticket, *, now: dt.datetime) -> Ticket:
-    """Unilateral closure through the lifecycle's own close service (actor: the system)."""
-    from supportdesk.tickets.services import close_by_regulation
-
+    """Unilateral closure through the lifecycle's own close action (actor: the system)."""
     regulation = ticket.regulation
     with translation.override(ticket.language):
         if regulation.silence_day_count == regulation.DayCount.WORKING:
@@ -295,8 +292,6 @@ def _close_for_silence(ticket: Ticket, *, now: dt.datetime) -> Ticket:
 
 def _close_as_confirmed(ticket: Ticket, *, now: dt.datetime) -> Ticket:
     """Confirmation action "close": the proposed solution counts as accepted."""
-    from supportdesk.tickets.services import close_by_regulation
-
     with translation.override(ticket.language):
         reason = _(
             "Closed by the regulation: the proposed solution was neither confirmed nor refused "
@@ -305,13 +300,6 @@ def _close_as_confirmed(ticket: Ticket, *, now: dt.datetime) -> Ticket:
     return close_by_regulation(
         ticket=ticket, close_reason=CloseReason.CONFIRMED, reason=reason, now=now
     )
-
-
-def _agent_url(ticket: Ticket) -> str:
-    try:
-        return settings.SITE_URL + reverse("workspace:ticket", args=[ticket.number])
-    except NoReverseMatch:
-        return settings.SITE_URL + reverse("workspace:home")
 
 
 class _Recipients:

@@ -235,6 +235,68 @@ class TicketClock:
         return checks
 
 
+@dataclass
+class _Walk:
+    """What the clock reads off the timeline up to ``now``."""
+
+    state: str
+    entered_at: dt.datetime
+    first_response: dt.datetime | None = None
+    # Stretches [start, end) while closed (the reaction stops) and outside RUNNING_STATES (the
+    # resolution stops); an open stretch ends with None.
+    closed: list[list[dt.datetime | None]] = field(default_factory=list)
+    stopped: list[list[dt.datetime | None]] = field(default_factory=list)
+    proposed_at: dt.datetime | None = None
+    last_customer_reply: dt.datetime | None = None
+    last_reminder: dt.datetime | None = None
+    unrecorded_from: str | None = None
+
+    def change_state(self, to: str, at: dt.datetime) -> None:
+        if to == CLOSED:
+            self.closed.append([at, None])
+        elif self.state == CLOSED and self.closed:
+            self.closed[-1][1] = at
+        if self.state in RUNNING_STATES and to not in RUNNING_STATES:
+            self.stopped.append([at, None])
+        elif self.state not in RUNNING_STATES and to in RUNNING_STATES and self.stopped:
+            self.stopped[-1][1] = at
+        if to == SOLUTION_PROPOSED:
+            self.proposed_at = at
+        elif to != CLOSED:
+            self.proposed_at = None
+        self.state, self.entered_at = to, at
+        self.last_reminder = None
+
+
+def _walk(registered_at: dt.datetime, steps: Sequence[Step], now: dt.datetime) -> _Walk:
+    walk = _Walk(state=REGISTERED, entered_at=registered_at)
+    for step in steps:
+        if step.at > now:
+            break
+        if step.kind == STATE_CHANGED:
+            to = step.data.get("to", walk.state)
+            if to != walk.state:
+                walk.change_state(to, step.at)
+        elif step.kind in RESPONSE_KINDS:
+            if walk.first_response is None:
+                walk.first_response = step.at
+        elif step.kind == CUSTOMER_REPLY:
+            walk.last_customer_reply = step.at
+        elif step.kind == CONFIRMATION_REMINDER:
+            walk.last_reminder = step.at
+        elif step.kind in PRIORITY_KINDS:
+            if walk.unrecorded_from is None:
+                walk.unrecorded_from = step.data.get("from")
+        elif step.kind == DEADLINES_CHANGED:
+            walk.unrecorded_from = None
+    return walk
+
+
+def _stretches(stretches: list[list[dt.datetime | None]]) -> list[Pause]:
+    # Every stretch has its start (it is appended as [at, None]).
+    return [(start, end) for start, end in stretches if start is not None]
+
+
 def compute_clock(
     *,
     registered_at: dt.datetime,
@@ -244,70 +306,28 @@ def compute_clock(
     now: dt.datetime,
 ) -> TicketClock:
     """Where the ticket's timers stand at ``now``. ``steps`` in timeline order."""
-    state = REGISTERED
-    entered_at = registered_at
-    first_response: dt.datetime | None = None
-    closed: list[list[dt.datetime | None]] = []  # reaction stops while closed
-    stopped: list[list[dt.datetime | None]] = []  # resolution stops outside RUNNING_STATES
-    proposed_at: dt.datetime | None = None
-    last_customer_reply: dt.datetime | None = None
-    last_reminder: dt.datetime | None = None
-    unrecorded_from: str | None = None
-
-    for step in steps:
-        if step.at > now:
-            break
-        if step.kind == STATE_CHANGED:
-            to = step.data.get("to", state)
-            if to == state:
-                continue
-            if to == CLOSED:
-                closed.append([step.at, None])
-            elif state == CLOSED and closed:
-                closed[-1][1] = step.at
-            if state in RUNNING_STATES and to not in RUNNING_STATES:
-                stopped.append([step.at, None])
-            elif state not in RUNNING_STATES and to in RUNNING_STATES and stopped:
-                stopped[-1][1] = step.at
-            if to == SOLUTION_PROPOSED:
-                proposed_at = step.at
-            elif to != CLOSED:
-                proposed_at = None
-            state, entered_at = to, step.at
-            last_reminder = None
-        elif step.kind in RESPONSE_KINDS:
-            if first_response is None:
-                first_response = step.at
-        elif step.kind == CUSTOMER_REPLY:
-            last_customer_reply = step.at
-        elif step.kind == CONFIRMATION_REMINDER:
-            last_reminder = step.at
-        elif step.kind in PRIORITY_KINDS:
-            if unrecorded_from is None:
-                unrecorded_from = step.data.get("from")
-        elif step.kind == DEADLINES_CHANGED:
-            unrecorded_from = None
-
+    walk = _walk(registered_at, steps, now)
     reaction = resolution = None
     if targets is not None:
         percent = rules.warning_percent if rules else 80
-        # a closed stretch always has its start (closed.append([step.at, None]))
-        reaction_pauses: list[Pause] = [(a, b) for a, b in closed]  # type: ignore[misc]
-        if first_response is not None:
-            reaction_pauses.append((first_response, None))
+        reaction_pauses = _stretches(walk.closed)
+        if walk.first_response is not None:
+            reaction_pauses.append((walk.first_response, None))
         reaction = _timer(
             REACTION,
             targets.reaction,
             registered_at,
             reaction_pauses,
-            phase="stopped" if first_response is not None or state == CLOSED else "running",
-            met_at=first_response,
+            phase="stopped"
+            if walk.first_response is not None or walk.state == CLOSED
+            else "running",
+            met_at=walk.first_response,
             percent=percent,
             now=now,
         )
-        if state in RUNNING_STATES:
+        if walk.state in RUNNING_STATES:
             phase = "running"
-        elif state == WAITING:
+        elif walk.state == WAITING:
             phase = "paused"
         else:
             phase = "stopped"
@@ -315,40 +335,44 @@ def compute_clock(
             RESOLUTION,
             targets.resolution,
             registered_at,
-            [(a, b) for a, b in stopped],  # type: ignore[misc]  # every stretch has a start
+            _stretches(walk.stopped),
             phase=phase,
-            met_at=proposed_at if state in (SOLUTION_PROPOSED, CLOSED) else None,
+            met_at=walk.proposed_at if walk.state in (SOLUTION_PROPOSED, CLOSED) else None,
             percent=percent,
             now=now,
         )
-
-    deadlines: list[Deadline] = []
-    if rules is not None and state in AWAITING_CUSTOMER:
-        anchor = max(entered_at, last_customer_reply or entered_at)
-        if rules.silence_days > 0:
-            if rules.silence_in_working_days:
-                due = end_of_nth_working_day_after(rules.calendar, anchor, rules.silence_days)
-            else:
-                local = anchor.astimezone(rules.calendar.zone)
-                due = (local + dt.timedelta(days=rules.silence_days)).astimezone(dt.UTC)
-            deadlines.append(Deadline(SILENCE, CLOSURE, anchor, due))
-        if state == SOLUTION_PROPOSED and rules.confirmation_working_days > 0:
-            n = rules.confirmation_working_days
-            period_end = end_of_nth_working_day_after(rules.calendar, entered_at, n)
-            # Remind at the next opening, not at the midnight that ends the period.
-            remind_at = next_opening(rules.calendar, period_end)
-            deadlines.append(Deadline(CONFIRMATION, REMINDER, entered_at, remind_at))
-            if rules.confirmation_closes and last_reminder is not None:
-                close_at = end_of_nth_working_day_after(rules.calendar, last_reminder, n)
-                deadlines.append(Deadline(CONFIRMATION, CLOSURE, entered_at, close_at))
-
     return TicketClock(
-        state=state,
+        state=walk.state,
         reaction=reaction,
         resolution=resolution,
-        deadlines=tuple(deadlines),
-        unrecorded_priority_from=unrecorded_from,
+        deadlines=tuple(_deadlines(walk, rules)) if rules is not None else (),
+        unrecorded_priority_from=walk.unrecorded_from,
     )
+
+
+def _deadlines(walk: _Walk, rules: Rules) -> list[Deadline]:
+    """The regulation's own deadlines while the ticket awaits the customer."""
+    if walk.state not in AWAITING_CUSTOMER:
+        return []
+    deadlines: list[Deadline] = []
+    anchor = max(walk.entered_at, walk.last_customer_reply or walk.entered_at)
+    if rules.silence_days > 0:
+        if rules.silence_in_working_days:
+            due = end_of_nth_working_day_after(rules.calendar, anchor, rules.silence_days)
+        else:
+            local = anchor.astimezone(rules.calendar.zone)
+            due = (local + dt.timedelta(days=rules.silence_days)).astimezone(dt.UTC)
+        deadlines.append(Deadline(SILENCE, CLOSURE, anchor, due))
+    if walk.state == SOLUTION_PROPOSED and rules.confirmation_working_days > 0:
+        n = rules.confirmation_working_days
+        period_end = end_of_nth_working_day_after(rules.calendar, walk.entered_at, n)
+        # Remind at the next opening, not at the midnight that ends the period.
+        remind_at = next_opening(rules.calendar, period_end)
+        deadlines.append(Deadline(CONFIRMATION, REMINDER, walk.entered_at, remind_at))
+        if rules.confirmation_closes and walk.last_reminder is not None:
+            close_at = end_of_nth_working_day_after(rules.calendar, walk.last_reminder, n)
+            deadlines.append(Deadline(CONFIRMATION, CLOSURE, walk.entered_at, close_at))
+    return deadlines
 
 
 def _timer(

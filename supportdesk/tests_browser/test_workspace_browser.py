@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from supportdesk.portal.tests.helpers import sep_ticket
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import TicketEvent
-from supportdesk.tickets.services import RequestedItem
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def test_engineer_replies_and_notes_the_customer_sees_only_the_reply(live_server
     page.screenshot(path=SHOTS / "portal_ticket_actions.png", full_page=True)
 
     # The engineer asks for diagnostics: the customer's form lists the items, ticked.
-    services.request_diagnostics(
+    actions.request_diagnostics(
         ticket=ticket,
         actor=cast.engineer,
         items=[RequestedItem("logs"), RequestedItem("other", "a screenshot of the error")],

@@ -16,7 +16,8 @@ from supportdesk.api.models import ApiToken
 from supportdesk.api.services import create_api_token
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import (
     Attachment,
     DiagnosticsRequest,
@@ -26,7 +27,7 @@ from supportdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from supportdesk.tickets.services import RegistrationRequest, RequestedItem, register_ticket
+from supportdesk.tickets.registration import RegistrationRequest, register_ticket
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)  # a Monday, business hours
 
@@ -124,17 +125,17 @@ def world(cast, frozen) -> AlphaWorld:
             description=DESCRIPTION,
         )
     )
-    ticket = services.take_ticket(ticket=ticket, actor=engineer)
-    services.add_public_reply(
+    ticket = actions.take_ticket(ticket=ticket, actor=engineer)
+    actions.add_public_reply(
         ticket=ticket, actor=engineer, body=PUBLIC_REPLY, files=[png_file(PUBLIC_FILE)]
     )
-    services.add_internal_note(
+    actions.add_internal_note(
         ticket=ticket, actor=engineer, body=INTERNAL_MARKER, files=[png_file(INTERNAL_FILE)]
     )
-    services.request_diagnostics(
+    actions.request_diagnostics(
         ticket=ticket, actor=engineer, items=[RequestedItem("logs")], message="Send the logs."
     )
-    services.propose_priority_change(
+    actions.propose_priority_change(
         ticket=ticket, actor=ivan, priority_code="p2", reason="Production is affected."
     )
     beta_ticket = register_ticket(

@@ -1,9 +1,9 @@
 """Admin for tickets: for looking, not for changing.
 
-Every change of a ticket goes through tickets/services.py, which writes the timeline event and the
-e-mail with it; an admin form would bypass both. So tickets, their timeline, attachments, numbering
-and refused registrations are shown read-only here, and the timeline cannot be added to, edited or
-deleted at all (it is append-only).
+Every change of a ticket goes through tickets/registration.py or tickets/actions/, which write the
+timeline event and the e-mail with it; an admin form would bypass both. So tickets, their
+timeline, attachments, numbering and refused registrations are shown read-only here, and the
+timeline cannot be added to, edited or deleted at all (it is append-only).
 """
 
 from __future__ import annotations

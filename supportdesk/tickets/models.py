@@ -7,7 +7,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.contracts.entitlements import RefusalReason
 from supportdesk.regulations.models import Channel
+
+# The longest description a registration, a split or an e-mail may carry.
+DESCRIPTION_MAX_LENGTH = 20_000
 
 
 class TicketState(models.TextChoices):
@@ -287,18 +291,7 @@ class TicketNumberSequence(models.Model):
 class RefusedRegistration(models.Model):
     """A registration attempt that was refused, kept for the account manager."""
 
-    class Reason(models.TextChoices):
-        UNKNOWN_CONTRACT = "unknown_contract", _("Unknown Support ID")
-        UNKNOWN_LICENSE_KEY = "unknown_license_key", _("Unknown license key")
-        UNKNOWN_CONTACT = "unknown_contact", _("Unknown Support Contact ID")
-        CONTRACT_EXPIRED = "contract_expired", _("Contract expired")
-        CONTRACT_NOT_STARTED = "contract_not_started", _("Contract not yet valid")
-        PRODUCT_NOT_COVERED = "product_not_covered", _("Product not covered")
-        CONSUMER_PRODUCT = "consumer_product", _("Consumer product")
-        CHANNEL_NOT_ALLOWED = "channel_not_allowed", _("Channel not allowed")
-        MISSING_FIELDS = "missing_fields", _("Required fields missing")
-        WRONG_ORGANIZATION = "wrong_organization", _("Contract of another organization")
-        INVALID = "invalid", _("Invalid request")
+    Reason = RefusalReason
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)

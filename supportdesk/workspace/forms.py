@@ -1,26 +1,29 @@
 """The dispatcher's form for phone requests, and the agent's forms for actions on a ticket.
 
-Action forms only collect input; the lifecycle service decides whether the action may proceed.
+Action forms only collect input and call their action (``perform``); the action decides whether
+it may proceed.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.accounts import access
+from supportdesk import access
 from supportdesk.accounts.models import Agent, Contact, Organization
 from supportdesk.catalog.models import Product
-from supportdesk.portal.forms import (
+from supportdesk.regulations.models import Priority
+from supportdesk.tickets import actions
+from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
+from supportdesk.ui.forms import (
     LabelledModelChoiceField,
     MultipleFileField,
+    RegistrationFields,
     TicketActionForm,
     text_field,
 )
-from supportdesk.regulations.models import Priority, WorkMethod
-from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
 
 
 class LookupForm(forms.Form):
@@ -31,32 +34,13 @@ class LookupForm(forms.Form):
     )
 
 
-class PhoneRequestForm(forms.Form):
+class PhoneRequestForm(RegistrationFields):
     """The caller's details as the dispatcher hears them; the contact is of the organization."""
 
     organization = forms.IntegerField(widget=forms.HiddenInput)
     contact = LabelledModelChoiceField(label=_("Caller"), queryset=Contact.objects.none())
-    support_id = forms.CharField(label=_("Support ID"), max_length=40, required=False)
-    support_contact_id = forms.CharField(
-        label=_("Support Contact ID"), max_length=40, required=False
-    )
-    license_key = forms.CharField(label=_("License key"), max_length=100, required=False)
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.none(), required=False
-    )
-    version = forms.CharField(label=_("Product version"), max_length=60, required=False)
-    os_version = forms.CharField(
-        label=_("Operating system version"), max_length=100, required=False
-    )
-    service_pack = forms.CharField(label=_("Service packs"), max_length=100, required=False)
-    priority = forms.ChoiceField(label=_("Priority"), required=False)
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description of the problem"),
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
+
+    field_order = ["organization", "contact", *RegistrationFields.base_fields]
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -68,9 +52,8 @@ class PhoneRequestForm(forms.Form):
             "user"
         )
         contact_field.option_label = _contact_label
-        cast(forms.ModelChoiceField, self.fields["product"]).queryset = Product.objects.filter(
-            line__is_consumer=False
-        ).order_by("name")
+        product_field = cast(forms.ModelChoiceField, self.fields["product"])
+        product_field.queryset = Product.objects.filter(line__is_consumer=False).order_by("name")
         # The codes are resolved within the regulation of the contract the request falls under.
         choices: dict[str, str] = {}
         for priority in (
@@ -102,7 +85,8 @@ def _contact_label(contact: Contact) -> str:
 
 
 class TakeForm(TicketActionForm):
-    pass
+    def perform(self) -> Ticket:
+        return actions.take_ticket(ticket=self.ticket, actor=self.user)
 
 
 class AssignForm(TicketActionForm):
@@ -116,7 +100,7 @@ class AssignForm(TicketActionForm):
         help_text=_("Required when the request already has an owner."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = Agent.objects.filter(
             role__in=(Agent.Role.ENGINEER, Agent.Role.MANAGER), user__is_active=True
@@ -131,17 +115,37 @@ class AssignForm(TicketActionForm):
         )
         assignee_field.option_label = _agent_label
 
+    def perform(self) -> Ticket:
+        return actions.assign_ticket(
+            ticket=self.ticket,
+            actor=self.user,
+            assignee=self.cleaned_data["assignee"].user,
+            reason=self.cleaned_data["reason"],
+        )
+
 
 class ReplyForm(TicketActionForm):
     body = text_field(_("Message"), rows=5)
     # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
     files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
 
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        return actions.add_public_reply(
+            ticket=self.ticket, actor=self.user, body=data["body"], files=data["files"]
+        )
+
 
 class NoteForm(TicketActionForm):
     body = text_field(_("Note"), rows=3)
     # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
     files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
+
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        return actions.add_internal_note(
+            ticket=self.ticket, actor=self.user, body=data["body"], files=data["files"]
+        )
 
 
 class DiagnosticsForm(TicketActionForm):
@@ -154,20 +158,44 @@ class DiagnosticsForm(TicketActionForm):
     other = forms.CharField(label=_("Other (describe)"), max_length=500, required=False)
     message = text_field(_("Message to the customer"), rows=3)
 
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        items = [
+            actions.RequestedItem(kind, data["other"] if kind == "other" else "")
+            for kind in data["items"]
+        ]
+        return actions.request_diagnostics(
+            ticket=self.ticket, actor=self.user, items=items, message=data["message"]
+        )
+
 
 class SolutionForm(TicketActionForm):
     body = text_field(_("Proposed solution"), rows=5, required_in_browser=True)
     # The metaclass moves declared fields to base_fields: self.files stays the uploads dict.
     files = MultipleFileField(label=_("Attach files"))  # type: ignore[assignment]
 
+    def perform(self) -> Ticket:
+        data = self.cleaned_data
+        return actions.propose_solution(
+            ticket=self.ticket, actor=self.user, body=data["body"], files=data["files"]
+        )
+
 
 class OverridePriorityForm(TicketActionForm):
     priority = forms.ChoiceField(label=_("Priority"))
     reason = text_field(_("Reason"), rows=2, required_in_browser=True)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["priority"]).choices = self.priority_choices()
+
+    def perform(self) -> Ticket:
+        return actions.override_priority(
+            ticket=self.ticket,
+            actor=self.user,
+            priority_code=self.cleaned_data["priority"],
+            reason=self.cleaned_data["reason"],
+        )
 
 
 class WorkMethodForm(TicketActionForm):
@@ -176,37 +204,46 @@ class WorkMethodForm(TicketActionForm):
     method = forms.ChoiceField(label=_("Work method"))
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["method"]).choices = [
-            (method.code, method.tr("name")) for method in allowed_work_methods(self.ticket)
+            (method.code, method.tr("name")) for method in actions.methods_for_level(self.ticket)
         ]
-        if self.ticket.work_method_id and not self.is_bound:
+        if self.ticket.work_method is not None and not self.is_bound:
             self.initial["method"] = self.ticket.work_method.code
 
-
-def allowed_work_methods(ticket: Ticket) -> list[WorkMethod]:
-    methods = WorkMethod.objects.filter(regulation_id=ticket.regulation_id).prefetch_related(
-        "levels"
-    )
-    return [
-        method
-        for method in methods.order_by("id")
-        if not method.levels.all() or any(lv.pk == ticket.level_id for lv in method.levels.all())
-    ]
+    def perform(self) -> Ticket:
+        return actions.agree_work_method(
+            ticket=self.ticket,
+            actor=self.user,
+            method_code=self.cleaned_data["method"],
+            note=self.cleaned_data["note"],
+        )
 
 
 class SplitForm(TicketActionForm):
-    subject = forms.CharField(label=_("Subject of the new request"), max_length=200, required=False)
+    subject = forms.CharField(
+        label=_("Subject of the new request"),
+        max_length=Ticket._meta.get_field("subject").max_length,
+        required=False,
+    )
     description = text_field(
         _("Description of the second problem"), rows=4, required_in_browser=True
     )
+
+    def perform(self) -> Ticket:
+        return actions.split_ticket(
+            ticket=self.ticket,
+            actor=self.user,
+            subject=self.cleaned_data["subject"],
+            description=self.cleaned_data["description"],
+        )
 
 
 class MergeForm(TicketActionForm):
     target = forms.CharField(
         label=_("Merge into request number"),
-        max_length=40,
+        max_length=Ticket._meta.get_field("number").max_length,
         widget=forms.TextInput(attrs={"placeholder": "SD-2026-000123", "autocomplete": "off"}),
     )
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
@@ -219,13 +256,31 @@ class MergeForm(TicketActionForm):
             raise forms.ValidationError(_("There is no request %(number)s.") % {"number": number})
         return target
 
+    def perform(self) -> Ticket:
+        return actions.merge_ticket(
+            ticket=self.ticket,
+            actor=self.user,
+            target=self.cleaned_data["target"],
+            reason=self.cleaned_data["reason"],
+        )
+
 
 class ReopenForm(TicketActionForm):
     reason = text_field(_("Why is the request reopened?"), rows=2, required_in_browser=True)
 
+    def perform(self) -> Ticket:
+        return actions.reopen_ticket(
+            ticket=self.ticket, actor=self.user, reason=self.cleaned_data["reason"]
+        )
+
 
 class NotEntitledForm(TicketActionForm):
     reason = text_field(_("Why is the customer not entitled?"), rows=2, required_in_browser=True)
+
+    def perform(self) -> Ticket:
+        return actions.close_not_entitled(
+            ticket=self.ticket, actor=self.user, reason=self.cleaned_data["reason"]
+        )
 
 
 def _agent_label(agent: Agent) -> str:

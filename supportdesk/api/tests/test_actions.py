@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from supportdesk.api.services import create_api_token
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.tickets.models import Attachment, Ticket, TicketEvent
-from supportdesk.tickets.tests.test_lifecycle import ngfw_ticket, sep_ticket
+from supportdesk.tickets.tests.helpers import ngfw_ticket, sep_ticket
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)
 LOG = b"2026-11-23 12:00:01 ERROR tunnel down\n" * 10
@@ -146,7 +146,7 @@ def test_customer_cannot_set_reserved_fields_through_a_reply(client, cast):
 
 
 def services_take(cast, ticket: Ticket) -> Ticket:
-    from supportdesk.tickets.services import take_ticket
+    from supportdesk.tickets.actions import take_ticket
 
     return take_ticket(ticket=ticket, actor=cast.engineer)
 
@@ -210,7 +210,7 @@ ACTION_ROUTES = [
 @pytest.mark.parametrize("who", ["customer_beta", "colleague_alpha", "engineer_en"])
 @pytest.mark.parametrize(("path", "payload"), ACTION_ROUTES)
 def test_foreign_ticket_is_404_on_every_route(client, cast, who, path, payload):
-    from supportdesk.tickets.services import propose_priority_change
+    from supportdesk.tickets.actions import propose_priority_change
 
     ticket = services_take(cast, sep_ticket(cast))
     other = sep_ticket(cast, subject="Other")

@@ -73,7 +73,7 @@ def test_refusal_is_json_with_code_and_message(client, cast):
     assert response.status_code == 422
     assert response.json() == {
         "code": "contract_expired",
-        "message": "Contract SYM-900900 expired on 2025-12-31. Support is not provided under "
+        "message": "Contract SYM-900900 expired on 31 December 2025. Support is not provided under "
         "expired contracts. Please contact your account manager to renew it.",
         "fields": [],
     }

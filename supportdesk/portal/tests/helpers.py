@@ -17,7 +17,7 @@ from supportdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from supportdesk.tickets.services import RegistrationRequest, register_ticket
+from supportdesk.tickets.registration import RegistrationRequest, register_ticket
 
 
 def sep_ticket(cast, user=None, **overrides) -> Ticket:

@@ -20,7 +20,8 @@ from supportdesk.portal.tests.helpers import (
     sep_ticket,
     snapshot,
 )
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import (
     Attachment,
     CloseReason,
@@ -30,7 +31,6 @@ from supportdesk.tickets.models import (
     TicketEvent,
     TicketState,
 )
-from supportdesk.tickets.services import RequestedItem
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)  # Monday, 12:30 Moscow
 Kind = TicketEvent.Kind
@@ -60,7 +60,7 @@ def posted(client, path: str, data: dict | None = None, status: int = 302):
 
 
 def taken(cast, ticket: Ticket) -> Ticket:
-    return services.take_ticket(ticket=ticket, actor=cast.engineer)
+    return actions.take_ticket(ticket=ticket, actor=cast.engineer)
 
 
 # Escalation -------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_customer_proposes_a_priority_with_a_reason(client, cast):
 @pytest.mark.parametrize("decision", ["accept", "decline"])
 def test_customer_answers_the_engineers_proposal(client, cast, decision):
     ticket = taken(cast, sep_ticket(cast, priority_code="p2"))
-    ticket = services.propose_priority_change(
+    ticket = actions.propose_priority_change(
         ticket=ticket, actor=cast.engineer, priority_code="p3", reason="A workaround is in place."
     )
     proposal = PriorityProposal.objects.get()
@@ -183,7 +183,7 @@ def test_customer_answers_the_engineers_proposal(client, cast, decision):
 def test_a_proposal_of_another_ticket_is_not_found(client, cast):
     ticket = taken(cast, sep_ticket(cast, priority_code="p2"))
     other = taken(cast, sep_ticket(cast, priority_code="p2"))
-    services.propose_priority_change(
+    actions.propose_priority_change(
         ticket=other, actor=cast.engineer, priority_code="p3", reason="x"
     )
     proposal = PriorityProposal.objects.get()
@@ -253,7 +253,7 @@ def test_a_refused_file_is_reported_and_the_text_kept(client, cast):
 
 def test_attachments_are_listed_and_downloaded_with_permission(client, cast):
     ticket = taken(cast, sep_ticket(cast))
-    services.add_internal_note(
+    actions.add_internal_note(
         ticket=ticket, actor=cast.engineer, body=MARKER, files=[png_file("internal.png")]
     )
     as_user(client, cast.customer_alpha)
@@ -289,8 +289,8 @@ def test_attachments_are_listed_and_downloaded_with_permission(client, cast):
 
 def test_internal_notes_never_reach_the_portal_page(client, cast):
     ticket = taken(cast, sep_ticket(cast))
-    services.add_internal_note(ticket=ticket, actor=cast.engineer, body=MARKER)
-    services.request_diagnostics(
+    actions.add_internal_note(ticket=ticket, actor=cast.engineer, body=MARKER)
+    actions.request_diagnostics(
         ticket=ticket, actor=cast.engineer, items=[RequestedItem("logs")], message="Logs please"
     )
     as_user(client, cast.customer_alpha)
@@ -327,10 +327,10 @@ EVERYTHING = {
 
 def _solution_proposed(cast) -> Ticket:
     ticket = taken(cast, sep_ticket(cast, priority_code="p2"))
-    ticket = services.propose_priority_change(
+    ticket = actions.propose_priority_change(
         ticket=ticket, actor=cast.engineer, priority_code="p3", reason="x"
     )
-    return services.propose_solution(ticket=ticket, actor=cast.engineer, body="Restart it.")
+    return actions.propose_solution(ticket=ticket, actor=cast.engineer, body="Restart it.")
 
 
 @pytest.mark.parametrize("name", PORTAL_ACTIONS)

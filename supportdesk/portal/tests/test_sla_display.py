@@ -10,9 +10,9 @@ from django.urls import reverse
 from supportdesk.accounts.models import User
 from supportdesk.sla.sweep import sweep_sla
 from supportdesk.sla.tests.helpers import fresh, msk, sep_ticket
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import TicketEvent
-from supportdesk.tickets.services import RequestedItem
 
 MONDAY_9 = msk(2026, 11, 23, 9)
 
@@ -54,8 +54,8 @@ def test_customer_sees_targets_time_left_and_deadlines_in_their_zone(client, cas
 
 def test_paused_while_waiting_for_the_customer(client, cast, almaty):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p3")
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 30))
-    services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 30))
+    actions.request_diagnostics(
         ticket=ticket, actor=cast.engineer, items=[RequestedItem("logs")], now=msk(2026, 11, 23, 10)
     )
 
@@ -99,8 +99,8 @@ def test_agent_ticket_page_shows_the_warning_state(client, cast, almaty):
 
 def test_timeline_shows_deadline_changes_in_words_and_warnings_to_agents_only(client, cast, almaty):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p3")
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    services.override_priority(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    actions.override_priority(
         ticket=ticket,
         actor=cast.manager,
         priority_code="p2",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketEvent
-from supportdesk.tickets.services import RegistrationRequest, register_ticket
+from supportdesk.tickets.registration import RegistrationRequest, register_ticket
 
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
 NOW = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=MSK)

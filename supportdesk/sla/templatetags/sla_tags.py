@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from businesstime.calendar import business_minutes_between
-from supportdesk.accounts import access
+from supportdesk import access
 from supportdesk.sla import clock
 from supportdesk.sla.models import Timer
 from supportdesk.tickets.models import Ticket

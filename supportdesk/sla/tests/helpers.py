@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import Ticket, TicketEvent
-from supportdesk.tickets.services import RegistrationRequest, register_ticket
+from supportdesk.tickets.registration import RegistrationRequest, register_ticket
 
 MSK = ZoneInfo("Europe/Moscow")
 UTC = dt.UTC

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 
 from supportdesk.sla.tests.helpers import events, fresh, msk, ngfw_ticket, sep_ticket, utc
-from supportdesk.tickets import services
-from supportdesk.tickets.services import RequestedItem
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 
 FRIDAY_EVENING = msk(2026, 11, 20, 19)
 MONDAY_9 = msk(2026, 11, 23, 9)
@@ -47,8 +47,8 @@ def test_registration_stores_the_essential_p4_deadlines(cast):
 def test_waiting_pauses_and_the_answer_shifts_resolution(cast):
     ticket = sep_ticket(cast, now=MONDAY_9)  # p4: resolution Mon 23 Nov 09:00 + 10080
     assert fresh(ticket).resolution_due_at == msk(2026, 12, 11, 9)  # 660 + 13 days + 60
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 30))
-    ticket = services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 30))
+    ticket = actions.request_diagnostics(
         ticket=ticket,
         actor=cast.engineer,
         items=[RequestedItem("logs")],
@@ -62,7 +62,7 @@ def test_waiting_pauses_and_the_answer_shifts_resolution(cast):
         "sla_due_at": None,
         "sla_next_check_at": msk(2026, 11, 28, 10),  # five calendar days of silence
     }
-    ticket = services.add_customer_reply(
+    ticket = actions.add_customer_reply(
         ticket=ticket, actor=cast.customer_alpha, body="Logs attached.", now=msk(2026, 11, 24, 12)
     )
     # Paused Mon 10-20 (600) + Tue 08-12 (240): 840 business minutes later than without pause.
@@ -74,13 +74,13 @@ def test_waiting_pauses_and_the_answer_shifts_resolution(cast):
 
 def test_refusal_resumes_resolution(cast):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p3")  # 480 / 5760
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    ticket = services.propose_solution(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    ticket = actions.propose_solution(
         ticket=ticket, actor=cast.engineer, body="Restart the service.", now=msk(2026, 11, 23, 11)
     )
     t = fresh(ticket)
     assert (t.resolution_due_at, t.resolution_met_at) == (None, msk(2026, 11, 23, 11))
-    ticket = services.refuse_solution(
+    ticket = actions.refuse_solution(
         ticket=ticket, actor=cast.customer_alpha, reason="Still broken.", now=msk(2026, 11, 24, 10)
     )
     t = fresh(ticket)
@@ -95,14 +95,14 @@ def test_refusal_resumes_resolution(cast):
 
 def test_priority_override_recomputes_from_registration_and_records_old_and_new(cast):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p3")  # 480 / 5760
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    ticket = services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    ticket = actions.request_diagnostics(
         ticket=ticket, actor=cast.engineer, items=[RequestedItem("logs")], now=msk(2026, 11, 23, 10)
     )
-    ticket = services.add_customer_reply(
+    ticket = actions.add_customer_reply(
         ticket=ticket, actor=cast.customer_alpha, body="Here.", now=msk(2026, 11, 23, 14)
     )
-    ticket = services.override_priority(
+    ticket = actions.override_priority(
         ticket=ticket,
         actor=cast.manager,
         priority_code="p2",
@@ -127,7 +127,7 @@ def test_priority_override_recomputes_from_registration_and_records_old_and_new(
         },
     }
     # Any later change does not record it again.
-    services.add_internal_note(
+    actions.add_internal_note(
         ticket=ticket, actor=cast.engineer, body="Checking.", now=msk(2026, 11, 23, 16)
     )
     assert len(events(ticket, "deadlines_changed")) == 1
@@ -136,7 +136,7 @@ def test_priority_override_recomputes_from_registration_and_records_old_and_new(
 def test_priority_agreed_before_the_first_response_moves_the_reaction_deadline(cast):
     ticket = ngfw_ticket(cast, now=MONDAY_9, priority="p3")  # premium p3: 240 / 2700, 09-18
     assert fresh(ticket).reaction_due_at == msk(2026, 11, 23, 13)
-    ticket = services.propose_priority_change(
+    ticket = actions.propose_priority_change(
         ticket=ticket,
         actor=cast.customer_beta,
         priority_code="p2",
@@ -144,8 +144,8 @@ def test_priority_agreed_before_the_first_response_moves_the_reaction_deadline(c
         now=msk(2026, 11, 23, 9, 10),
     )
     proposal = ticket.priority_proposals.get()
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 15))
-    ticket = services.accept_priority_change(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 15))
+    ticket = actions.accept_priority_change(
         ticket=ticket, actor=cast.engineer, proposal_id=proposal.pk, now=msk(2026, 11, 23, 9, 20)
     )
     t = fresh(ticket)
@@ -162,7 +162,7 @@ def test_priority_agreed_before_the_first_response_moves_the_reaction_deadline(c
 
 def test_closing_clears_the_deadlines(cast):
     ticket = sep_ticket(cast, now=MONDAY_9)
-    ticket = services.withdraw_ticket(
+    ticket = actions.withdraw_ticket(
         ticket=ticket, actor=cast.customer_alpha, reason="Solved it.", now=msk(2026, 11, 23, 9, 30)
     )
     t = fresh(ticket)

@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 
 from supportdesk.sla.templatetags.sla_tags import business_duration
 from supportdesk.sla.tests.helpers import fresh, msk, sep_ticket
-from supportdesk.tickets import services
-from supportdesk.tickets.services import RequestedItem
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 
 MONDAY_9 = msk(2026, 11, 23, 9)
 
@@ -62,8 +62,8 @@ def test_overdue_paused_and_met(cast):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p1")  # reaction 60
     html = squash(render(fresh(ticket), cast.engineer, msk(2026, 11, 23, 11, 5)))
     assert '<span class="badge sla-breached">breached</span> 1 h 5 min overdue' in html
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 11, 10))
-    ticket = services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 11, 10))
+    ticket = actions.request_diagnostics(
         ticket=ticket, actor=cast.engineer, items=[RequestedItem("logs")], now=msk(2026, 11, 23, 12)
     )
     html = squash(render(fresh(ticket), cast.engineer, msk(2026, 11, 23, 15)))

@@ -12,9 +12,9 @@ from supportdesk.sla.models import SlaBreach, SlaFiring
 from supportdesk.sla.sweep import sweep_sla
 from supportdesk.sla.tasks import sweep_sla as sweep_task
 from supportdesk.sla.tests.helpers import events, fresh, mails, msk, ngfw_ticket, sep_ticket
-from supportdesk.tickets import services
+from supportdesk.tickets import actions
+from supportdesk.tickets.actions import RequestedItem
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services import RequestedItem
 
 MONDAY_9 = msk(2026, 11, 23, 9)
 TEAM_RU = ["engineer@support.example", "manager@support.example"]
@@ -70,8 +70,8 @@ def test_warning_and_breach_fire_once_each(cast):
     assert fresh(ticket).sla_next_check_at == msk(2026, 11, 24, 16, 12)
 
     # The late first response settles the breach: 30 business minutes late.
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 10, 20))
-    services.add_public_reply(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 10, 20))
+    actions.add_public_reply(
         ticket=ticket, actor=cast.engineer, body="Looking.", now=msk(2026, 11, 23, 10, 30)
     )
     breach.refresh_from_db()
@@ -82,7 +82,7 @@ def test_warning_and_breach_fire_once_each(cast):
 
 def test_owner_hears_of_a_breach_in_their_language(cast):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p1")
-    services.assign_ticket(
+    actions.assign_ticket(
         ticket=ticket, actor=cast.manager, assignee=cast.engineer_en, now=msk(2026, 11, 23, 9, 1)
     )
     # Both thresholds passed unseen: one breach, no warning after the fact.
@@ -93,13 +93,13 @@ def test_owner_hears_of_a_breach_in_their_language(cast):
     ]
     message = ticket.outbox.get(template="sla_breach")
     assert "missed its reaction time" in message.body_text
-    assert "2026-11-23 07:00 (Europe/London)" in message.body_text
+    assert "23 November 2026, 07:00 (Europe/London)" in message.body_text
 
 
 def test_breach_before_a_met_target_is_kept_and_warnings_stop_when_met(cast):
     ticket = sep_ticket(cast, now=MONDAY_9, priority="p1")
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 10))
-    services.add_public_reply(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 10))
+    actions.add_public_reply(
         ticket=ticket, actor=cast.engineer, body="On it.", now=msk(2026, 11, 23, 9, 50)
     )
     # The 80 % point (09:48) passed before the reply but no sweep saw it: no stale warning.
@@ -124,8 +124,8 @@ def test_the_task_runs_the_sweep(cast):
 
 def test_silence_closes_after_five_calendar_days_for_000(cast):
     ticket = sep_ticket(cast, now=MONDAY_9)
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    actions.request_diagnostics(
         ticket=ticket, actor=cast.engineer, items=[RequestedItem("logs")], now=msk(2026, 11, 23, 10)
     )
     assert fresh(ticket).sla_next_check_at == msk(2026, 11, 28, 10)
@@ -150,8 +150,8 @@ def test_silence_closes_after_five_calendar_days_for_000(cast):
 
 def test_silence_closes_after_ten_working_days_for_002_and_an_answer_restarts_it(cast):
     ticket = ngfw_ticket(cast, now=MONDAY_9)
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    ticket = services.request_diagnostics(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    ticket = actions.request_diagnostics(
         ticket=ticket,
         actor=cast.engineer,
         items=[RequestedItem("logs")],
@@ -159,10 +159,10 @@ def test_silence_closes_after_ten_working_days_for_002_and_an_answer_restarts_it
     )
     # More than 10 working days: the end of Mon 7 Dec.
     assert fresh(ticket).sla_next_check_at == msk(2026, 12, 8)
-    ticket = services.add_customer_reply(
+    ticket = actions.add_customer_reply(
         ticket=ticket, actor=cast.customer_beta, body="Logs.", now=msk(2026, 11, 25, 11)
     )
-    ticket = services.request_diagnostics(
+    ticket = actions.request_diagnostics(
         ticket=ticket,
         actor=cast.engineer,
         items=[RequestedItem("traces")],
@@ -180,8 +180,8 @@ def test_silence_closes_after_ten_working_days_for_002_and_an_answer_restarts_it
 
 def test_confirmation_reminder_after_one_working_day_for_002(cast):
     ticket = ngfw_ticket(cast, now=MONDAY_9)
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    services.propose_solution(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    actions.propose_solution(
         ticket=ticket, actor=cast.engineer, body="Update to 7.2.1.", now=msk(2026, 11, 23, 9, 30)
     )
     # The working day after Monday ends at Wed 00:00; the reminder goes at Wednesday's opening.
@@ -205,8 +205,8 @@ def test_confirmation_action_close_closes_as_confirmed_after_the_reminder(cast):
     cast.regulation_002.confirmation_action = "close"
     cast.regulation_002.save(update_fields=["confirmation_action"])
     ticket = ngfw_ticket(cast, now=MONDAY_9)
-    ticket = services.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
-    services.propose_solution(
+    ticket = actions.take_ticket(ticket=ticket, actor=cast.engineer, now=msk(2026, 11, 23, 9, 5))
+    actions.propose_solution(
         ticket=ticket, actor=cast.engineer, body="Update to 7.2.1.", now=msk(2026, 11, 23, 9, 30)
     )
     sweep_sla(now=msk(2026, 11, 25, 9))

@@ -14,11 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.utils import translation
 
-from supportdesk.accounts import access
+from supportdesk import access
 from supportdesk.outbox.models import OutboxMessage
-from supportdesk.tickets import attachments, services
+from supportdesk.tickets import actions, attachments
 from supportdesk.tickets.models import Attachment, TicketEvent
-from supportdesk.tickets.tests.test_lifecycle import ngfw_ticket, sep_ticket
+from supportdesk.tickets.tests.helpers import ngfw_ticket, sep_ticket
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -48,7 +48,7 @@ class RawUpload(io.BytesIO):
 
 
 def reply(cast, ticket, *files, body="See attached."):
-    services.add_customer_reply(
+    actions.add_customer_reply(
         ticket=ticket, actor=cast.customer_alpha, body=body, files=list(files)
     )
     return TicketEvent.objects.filter(ticket=ticket).latest("id")
@@ -104,8 +104,8 @@ def test_oversize_file_is_refused_with_a_message_and_the_reply_is_kept(cast):
 def test_only_refused_files_and_no_text_changes_nothing(cast):
     ticket = sep_ticket(cast)
     events, mails = TicketEvent.objects.count(), OutboxMessage.objects.count()
-    with pytest.raises(services.TicketActionError) as info:
-        services.add_customer_reply(
+    with pytest.raises(actions.TicketActionError) as info:
+        actions.add_customer_reply(
             ticket=ticket, actor=cast.customer_alpha, body="", files=[upload("a.pdf", EXE)]
         )
     assert (info.value.code, info.value.status, info.value.fields) == (
@@ -172,9 +172,9 @@ def test_content_disposition_cannot_be_broken_by_quotes():
 
 
 def test_other_organizations_and_internal_attachments_are_not_found(cast):
-    ticket = services.take_ticket(ticket=sep_ticket(cast), actor=cast.engineer)
+    ticket = actions.take_ticket(ticket=sep_ticket(cast), actor=cast.engineer)
     public = reply(cast, ticket, upload("vpn.log", LOG)).attachments.get()
-    services.add_internal_note(
+    actions.add_internal_note(
         ticket=ticket, actor=cast.engineer, body="Our notes.", files=[upload("internal.log", LOG)]
     )
     internal = Attachment.objects.get(original_name="internal.log")
@@ -198,7 +198,7 @@ def test_each_regulation_has_its_own_limits(cast):
     regulation = ticket.regulation
     regulation.allowed_attachment_types = "log"
     regulation.save(update_fields=["allowed_attachment_types"])
-    services.add_customer_reply(
+    actions.add_customer_reply(
         ticket=ticket,
         actor=cast.customer_beta,
         body="Two files.",

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services import register_ticket
+from supportdesk.tickets.registration import register_ticket
 from supportdesk.tickets.tests.test_registration import sep_request
 
 THREADS = 6

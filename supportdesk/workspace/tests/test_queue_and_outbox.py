@@ -12,7 +12,7 @@ from supportdesk.accounts.models import User
 from supportdesk.outbox.models import DeliveryAttempt, OutboxMessage
 from supportdesk.sla.tests.helpers import msk, sep_ticket
 from supportdesk.tickets.models import Ticket, TicketState
-from supportdesk.workspace.views import sla_queue_page
+from supportdesk.tickets.queries import sla_queue_page
 
 NOW = msk(2026, 11, 23, 12)
 HOME = reverse("workspace:home")

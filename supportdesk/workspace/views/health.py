@@ -1,0 +1,76 @@
+"""Managers' view of background work: the outbox backlog and failures, the latest messages with
+their delivery attempts ("the mail view"), and the SLA sweep backlog."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from supportdesk import access
+from supportdesk.access import AuthenticatedRequest
+from supportdesk.formatting import format_age
+from supportdesk.outbox.models import OutboxMessage
+from supportdesk.outbox.relay import outbox_health
+from supportdesk.sla.sweep import sweep_backlog
+
+OUTBOX_PAGE = 50
+# Beyond these ages the relay or the sweep is not keeping up: the page shows them as a warning.
+# The relay runs every few seconds and the sweep every 30 s (config/celery.py).
+OUTBOX_LAG_WARNING = datetime.timedelta(minutes=15)
+SWEEP_LAG_WARNING = datetime.timedelta(minutes=5)
+
+
+def _manager_or_403(request: AuthenticatedRequest) -> None:
+    if not access.is_agent(request.user, *access.MANAGING_ROLES):
+        raise PermissionDenied
+
+
+@login_required
+def outbox(request: AuthenticatedRequest) -> HttpResponse:
+    """Managers' view of background work: the outbox backlog and failures, the latest messages
+    with their delivery attempts, and the SLA sweep backlog."""
+    _manager_or_403(request)
+    now = timezone.now()
+    state = request.GET.get("state", "")
+    if state not in OutboxMessage.State.values:
+        state = ""
+    rows = OutboxMessage.objects.select_related("ticket").prefetch_related("deliveries")
+    if state:
+        rows = rows.filter(state=state)
+    health = outbox_health(now=now)
+    sweep = sweep_backlog(now=now)
+    context = {
+        "health": health,
+        "outbox_age": format_age(health["oldest_pending_seconds"]),
+        "outbox_lagging": health["oldest_pending_seconds"] > OUTBOX_LAG_WARNING.total_seconds(),
+        "sweep": sweep,
+        "sweep_age": format_age(sweep["oldest_seconds"]),
+        "sweep_lagging": sweep["late"] > SWEEP_LAG_WARNING,
+        "outbox_messages": list(rows.order_by("-id")[:OUTBOX_PAGE]),
+        "state": state,
+        "states": OutboxMessage.State.choices,
+        "page_size": OUTBOX_PAGE,
+    }
+    return render(request, "workspace/outbox.html", context)
+
+
+@login_required
+def outbox_message(request: AuthenticatedRequest) -> HttpResponse:
+    """One outbox message as it was written ("the mail view"): headers, the text body (escaped,
+    never rendered as HTML) and every delivery attempt. The id is a query parameter: ?id=."""
+    _manager_or_403(request)
+    pk = request.GET.get("id", "")
+    message = (
+        OutboxMessage.objects.select_related("ticket").filter(pk=int(pk)).first()
+        if pk.isdigit()
+        else None
+    )
+    if message is None:
+        raise Http404
+    context = {"message": message, "deliveries": list(message.deliveries.order_by("started_at"))}
+    return render(request, "workspace/outbox_message.html", context)
