@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -27,26 +27,44 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class EmailUserManager(UserManager):
+class EmailUserManager(UserManager["User"]):
+    """Users log in with their e-mail address: it is the ``username`` Django's signatures name
+    (``create_user("ivan@alpha.example", password=...)``) or ``email=`` (``createsuperuser``)."""
+
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):
-        if not email:
-            raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
+    def _create_user(
+        self, username: str | None, email: str | None, password: str | None, **extra_fields: Any
+    ) -> User:
+        address = email or username
+        if not address or (username and email and username != email):
+            raise ValueError("One e-mail address is required")
+        user = self.model(email=self.normalize_email(address), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(
+        self,
+        username: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
+        return self._create_user(username, email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(
+        self,
+        username: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
+        return self._create_user(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):

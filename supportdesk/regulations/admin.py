@@ -30,10 +30,11 @@ from supportdesk.regulations.models import (
 )
 
 
-def _regulation_id(request: HttpRequest) -> str | None:
+def _regulation_id(request: HttpRequest) -> int | None:
     """The regulation being edited: the change page's object id, none on the add page."""
     match = request.resolver_match
-    return match.kwargs.get("object_id") if match else None
+    object_id = str(match.kwargs.get("object_id") or "") if match else ""
+    return int(object_id) if object_id.isascii() and object_id.isdigit() else None
 
 
 class RegulationChildInline(admin.TabularInline):
@@ -42,7 +43,9 @@ class RegulationChildInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         regulation_id = _regulation_id(request)
         if db_field.related_model in (SupportLevel, Priority):
-            kwargs["queryset"] = db_field.related_model.objects.filter(regulation_id=regulation_id)
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                regulation_id=regulation_id or 0
+            )
         elif db_field.related_model is Product:
             kwargs["queryset"] = (
                 Product.objects.filter(line__regulations=regulation_id).distinct()
@@ -53,7 +56,9 @@ class RegulationChildInline(admin.TabularInline):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.related_model is SupportLevel:
-            kwargs["queryset"] = SupportLevel.objects.filter(regulation_id=_regulation_id(request))
+            kwargs["queryset"] = SupportLevel.objects.filter(
+                regulation_id=_regulation_id(request) or 0
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

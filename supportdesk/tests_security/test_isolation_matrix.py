@@ -412,7 +412,7 @@ def test_internal_note_never_reaches_the_customer(world, cast, author):
     )
     assert response.status_code == 201, response.content
     note_file = Attachment.objects.get(original_name=f"{marker}.png")
-    assert note_file.event.is_internal
+    assert note_file.event is not None and note_file.event.is_internal
     # The agent's own ticket page shows it: the marker is findable.
     page = agent.get(f"/workspace/tickets/{number}/")
     assert page.status_code == 200 and marker in page.text

@@ -14,7 +14,7 @@ def test_demo_tickets_show_running_paused_and_breached_timers(cast):
         assert load_demo_tickets(cast, now=NOW) == []  # once only
 
     counting, waiting, breached, urgent, proposed = (Ticket.objects.get(pk=t.pk) for t in tickets)
-    assert counting.reaction_due_at > NOW
+    assert counting.reaction_due_at is not None and counting.reaction_due_at > NOW
     assert (waiting.state, waiting.resolution_due_at) == ("waiting_for_customer", None)
     assert breached.events.filter(kind=TicketEvent.Kind.SLA_BREACH).count() == 1
     assert urgent.reaction_due_at == NOW + datetime.timedelta(minutes=20)

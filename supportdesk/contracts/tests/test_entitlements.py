@@ -94,7 +94,7 @@ def test_a_002_license_key_gives_contract_and_product(cast):
     entitlement = check_entitlement(ngfw(cast), now=NOW)
     assert entitlement.contract == cast.contract_beta
     assert entitlement.product == cast.product_ngfw
-    assert entitlement.license_key.key == "UGNGFW-7A1C-92F0-4D1B"
+    assert entitlement.license_key == cast.license_key_beta
     assert entitlement.priority.code == "p2"
 
 

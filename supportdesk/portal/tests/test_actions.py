@@ -90,6 +90,7 @@ def test_customer_escalates_with_a_priority_proposal(client, cast):
         1,
     )
     proposal = escalation.priority_proposal
+    assert proposal is not None
     assert (proposal.side, proposal.to_priority.code, proposal.reason, proposal.state) == (
         "customer",
         "p2",

@@ -470,7 +470,9 @@ def test_anonymous_language_switch_sets_the_cookie(client, cast):
 def test_a_signed_up_user_without_an_organization_is_told_what_to_do(client, cast):
     from supportdesk.accounts.models import User
 
-    user = User.objects.create_user("newcomer@example.com", "a-long-password-1", language="en")
+    user = User.objects.create_user(
+        "newcomer@example.com", password="a-long-password-1", language="en"
+    )
     client.force_login(user)
 
     response = client.get(reverse("ticket_new"))

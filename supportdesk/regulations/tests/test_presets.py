@@ -173,7 +173,8 @@ def test_seed_000():
     assert sorted(
         regulation.language_routes.values_list("language", "team__name", "outside_hours")
     ) == [("en", "English dispatch", "callback"), ("ru", "Russian support", "callback_or_other")]
-    assert regulation.language_routes.get(language="ru").fallback_team.name == "English dispatch"
+    fallback = regulation.language_routes.get(language="ru").fallback_team
+    assert fallback is not None and fallback.name == "English dispatch"
 
 
 def test_seed_000_sla_matrix():

@@ -7,7 +7,7 @@ import datetime as dt
 from businesstime.calendar import WorkingCalendar
 from supportdesk.sla import timers
 from supportdesk.sla.tests.helpers import msk, utc
-from supportdesk.sla.timers import Rules, Step, Target, Targets, compute_clock
+from supportdesk.sla.timers import Rules, Step, Target, Targets, TimerState, compute_clock
 
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS = {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -31,6 +31,12 @@ ESSENTIAL_P4 = Targets(Target(720, MSK_DAY), Target(10080, MSK_DAY))
 RULES = Rules(calendar=MSK_DAY, warning_percent=80, silence_days=5)
 
 
+def must(timer: TimerState | None) -> TimerState:
+    """The timer, which these tests' targets always give."""
+    assert timer is not None
+    return timer
+
+
 def state(at: dt.datetime, frm: str, to: str) -> Step:
     return Step("state_changed", at, {"from": frm, "to": to})
 
@@ -41,11 +47,13 @@ def test_essential_p4_registered_friday_evening():
         registered_at=registered, steps=[], targets=ESSENTIAL_P4, rules=RULES, now=registered
     )
     # Reaction 720: 60 on Friday, 660 on Monday from 08:00.
-    assert clock.reaction.due_at == utc(2026, 11, 23, 16)  # Mon 19:00 MSK
-    assert clock.reaction.warn_at == utc(2026, 11, 23, 13, 36)  # 576 min: Mon 16:36 MSK
+    assert must(clock.reaction).due_at == utc(2026, 11, 23, 16)  # Mon 19:00 MSK
+    assert must(clock.reaction).warn_at == utc(2026, 11, 23, 13, 36)  # 576 min: Mon 16:36 MSK
     # Resolution 10080 = 60 + 13 full days + 660: Thu 10 Dec 19:00 MSK.
-    assert clock.resolution.due_at == utc(2026, 12, 10, 16)
-    assert clock.resolution.warn_at == utc(2026, 12, 8, 6, 24)  # 8064 min: Tue 8 Dec 09:24 MSK
+    assert must(clock.resolution).due_at == utc(2026, 12, 10, 16)
+    assert must(clock.resolution).warn_at == utc(
+        2026, 12, 8, 6, 24
+    )  # 8064 min: Tue 8 Dec 09:24 MSK
     assert clock.columns() == {
         "reaction_due_at": utc(2026, 11, 23, 16),
         "reaction_met_at": None,
@@ -67,8 +75,8 @@ def test_essential_p4_registered_friday_evening():
         rules=RULES,
         now=msk(2026, 11, 22, 12),
     )
-    assert sunday.reaction.consumed_minutes == 60
-    assert sunday.reaction.status(msk(2026, 11, 22, 12)) == "ok"
+    assert must(sunday.reaction).consumed_minutes == 60
+    assert must(sunday.reaction).status(msk(2026, 11, 22, 12)) == "ok"
 
 
 def test_first_public_response_meets_reaction():
@@ -80,11 +88,11 @@ def test_first_public_response_meets_reaction():
     ]
     now = msk(2026, 11, 23, 12)
     clock = compute_clock(registered_at=registered, steps=steps, targets=P3, rules=RULES, now=now)
-    assert clock.reaction.phase == "stopped"
-    assert clock.reaction.met_at == msk(2026, 11, 23, 9, 20)
-    assert clock.reaction.due_at is None  # met before the deadline
-    assert clock.reaction.consumed_minutes == 20
-    assert clock.reaction.status(now) == "met"
+    assert must(clock.reaction).phase == "stopped"
+    assert must(clock.reaction).met_at == msk(2026, 11, 23, 9, 20)
+    assert must(clock.reaction).due_at is None  # met before the deadline
+    assert must(clock.reaction).consumed_minutes == 20
+    assert must(clock.reaction).status(now) == "met"
     assert clock.columns()["reaction_due_at"] is None
     assert [c.timer for c in clock.pending_checks(set(), now)] == ["resolution", "resolution"]
 
@@ -94,9 +102,9 @@ def test_late_response_is_a_breach_even_when_met():
     steps = [Step("public_reply", msk(2026, 11, 23, 10, 30))]
     now = msk(2026, 11, 23, 11)
     clock = compute_clock(registered_at=registered, steps=steps, targets=P2, rules=RULES, now=now)
-    assert clock.reaction.due_at == msk(2026, 11, 23, 10)
-    assert clock.reaction.status(now) == "breached"
-    assert clock.reaction.remaining_minutes == -30
+    assert must(clock.reaction).due_at == msk(2026, 11, 23, 10)
+    assert must(clock.reaction).status(now) == "breached"
+    assert must(clock.reaction).remaining_minutes == -30
     checks = clock.pending_checks(set(), now)
     assert [(c.timer, c.kind) for c in checks if c.due_at <= now] == [("reaction", "breach")]
 
@@ -114,10 +122,10 @@ def test_pause_while_waiting_shifts_resolution_by_paused_business_time():
         rules=RULES,
         now=msk(2026, 11, 24, 9),
     )
-    assert during.resolution.phase == "paused"
-    assert during.resolution.due_at is None
-    assert during.resolution.consumed_minutes == 60
-    assert during.resolution.status(msk(2026, 11, 24, 9)) == "paused"
+    assert must(during.resolution).phase == "paused"
+    assert must(during.resolution).due_at is None
+    assert must(during.resolution).consumed_minutes == 60
+    assert must(during.resolution).status(msk(2026, 11, 24, 9)) == "paused"
     assert during.columns()["resolution_due_at"] is None
 
     resumed = [*waiting, state(msk(2026, 11, 24, 12), "waiting_for_customer", "in_progress")]
@@ -132,9 +140,11 @@ def test_pause_while_waiting_shifts_resolution_by_paused_business_time():
     unpaused = compute_clock(
         registered_at=registered, steps=[], targets=P3, rules=RULES, now=registered
     )
-    assert unpaused.resolution.due_at == msk(2026, 11, 25, 9)
-    assert after.resolution.due_at == msk(2026, 11, 26, 11)  # Wed 09-20 (660) + Thu 08-11 (180)
-    assert after.resolution.consumed_minutes == 60
+    assert must(unpaused.resolution).due_at == msk(2026, 11, 25, 9)
+    assert must(after.resolution).due_at == msk(
+        2026, 11, 26, 11
+    )  # Wed 09-20 (660) + Thu 08-11 (180)
+    assert must(after.resolution).consumed_minutes == 60
 
 
 def test_proposed_solution_stops_and_refusal_resumes_resolution():
@@ -148,9 +158,9 @@ def test_proposed_solution_stops_and_refusal_resumes_resolution():
     clock = compute_clock(
         registered_at=registered, steps=steps, targets=P3, rules=RULES, now=msk(2026, 11, 23, 15)
     )
-    assert clock.resolution.phase == "stopped"
-    assert clock.resolution.met_at == proposed
-    assert clock.resolution.status(msk(2026, 11, 23, 15)) == "met"
+    assert must(clock.resolution).phase == "stopped"
+    assert must(clock.resolution).met_at == proposed
+    assert must(clock.resolution).status(msk(2026, 11, 23, 15)) == "met"
     assert clock.columns()["resolution_met_at"] == proposed
     assert clock.columns()["resolution_due_at"] is None
 
@@ -163,10 +173,10 @@ def test_proposed_solution_stops_and_refusal_resumes_resolution():
         now=msk(2026, 11, 24, 10),
     )
     # 120 consumed before the proposal; stopped Mon 11-20 (540) + Tue 08-10 (120).
-    assert again.resolution.phase == "running"
-    assert again.resolution.met_at is None
-    assert again.resolution.consumed_minutes == 120
-    assert again.resolution.due_at == msk(2026, 11, 25, 9) + dt.timedelta(minutes=660)
+    assert must(again.resolution).phase == "running"
+    assert must(again.resolution).met_at is None
+    assert must(again.resolution).consumed_minutes == 120
+    assert must(again.resolution).due_at == msk(2026, 11, 25, 9) + dt.timedelta(minutes=660)
 
 
 def test_priority_change_recomputes_from_registration_minus_pauses():
@@ -180,8 +190,8 @@ def test_priority_change_recomputes_from_registration_minus_pauses():
     ]
     now = msk(2025, 10, 20, 15)
     raised = compute_clock(registered_at=registered, steps=steps, targets=P2, rules=RULES, now=now)
-    assert raised.resolution.due_at == utc(2025, 10, 21, 6)  # V22
-    assert raised.reaction.due_at == msk(2025, 10, 20, 10)  # 60 from registration: breached
+    assert must(raised.resolution).due_at == utc(2025, 10, 21, 6)  # V22
+    assert must(raised.reaction).due_at == msk(2025, 10, 20, 10)  # 60 from registration: breached
     assert raised.unrecorded_priority_from == "p3"
     recorded = [*steps, Step("deadlines_changed", now, {})]
     assert (
@@ -191,9 +201,9 @@ def test_priority_change_recomputes_from_registration_minus_pauses():
         is None
     )
     lowered = compute_clock(registered_at=registered, steps=[], targets=P3, rules=RULES, now=now)
-    assert lowered.resolution.due_at == utc(2025, 10, 22, 6)  # V23
+    assert must(lowered.resolution).due_at == utc(2025, 10, 22, 6)  # V23
     critical = compute_clock(registered_at=registered, steps=[], targets=P1, rules=RULES, now=now)
-    assert critical.resolution.due_at == utc(2025, 10, 20, 10)  # 240 min around the clock
+    assert must(critical.resolution).due_at == utc(2025, 10, 20, 10)  # 240 min around the clock
 
 
 def test_warning_skipped_when_breach_due_too_and_firings_are_remembered():

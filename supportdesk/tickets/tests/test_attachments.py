@@ -160,7 +160,7 @@ def test_download_is_an_attachment_with_nosniff_and_rfc6266_name(cast):
         'attachment; filename="_____ 2026.log"; '
         "filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82%202026.log"
     )
-    assert b"".join(response.streaming_content) == LOG
+    assert response.getvalue() == LOG
 
 
 def test_content_disposition_cannot_be_broken_by_quotes():

@@ -58,9 +58,10 @@ def test_keyset_pages_follow_the_deadline_then_id_with_undated_tickets_last(cast
     expected = [made[1], made[3], made[2], made[0], made[5], base, made[4]]
     open_tickets = Ticket.objects.filter(closed_at__isnull=True)
 
-    pages, cursor = [], ""
+    pages: list = []
+    cursor: str | None = ""
     for _ in range(5):
-        rows, cursor = sla_queue_page(open_tickets, cursor, size=2)
+        rows, cursor = sla_queue_page(open_tickets, cursor or "", size=2)
         pages.append(numbers(rows))
         if cursor is None:
             break

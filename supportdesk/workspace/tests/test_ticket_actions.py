@@ -131,7 +131,7 @@ def test_engineer_and_customer_carry_a_ticket_to_closed(client, cast, regulation
         "image/png",
         len(png_bytes()),
     )
-    assert attachment.event.kind == Kind.CUSTOMER_REPLY
+    assert attachment.event is not None and attachment.event.kind == Kind.CUSTOMER_REPLY
 
     # The engineer downloads it and proposes a solution.
     as_user(client, engineer)
@@ -478,7 +478,7 @@ def test_work_method_offers_only_the_levels_methods(client, cast):
     assert snapshot(standard) == before
     posted(client, ws("ticket_work_method", standard), {"method": "remote", "note": "Tue 10:00"})
     standard = refresh(standard)
-    assert standard.work_method.code == "remote"
+    assert standard.work_method is not None and standard.work_method.code == "remote"
     assert standard.state == TicketState.IN_PROGRESS
 
 

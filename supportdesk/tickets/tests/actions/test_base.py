@@ -69,6 +69,7 @@ def test_full_path_for_both_regulations(cast, regulation):
         ("ngfw.conf", "text/plain"),
         ("vpn.log", "text/plain"),
     ]
+    assert request.answer_event is not None
     assert request.answer_event.attachments.count() == 2
 
     ticket = actions.propose_solution(ticket=ticket, actor=engineer, body="Set MTU to 1380.")

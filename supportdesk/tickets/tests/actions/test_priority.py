@@ -208,10 +208,11 @@ def test_priority_override_recomputes_the_deadlines_on_the_timeline(cast):
     ticket = ngfw_ticket(cast)
     actions.take_ticket(ticket=ticket, actor=cast.engineer)
     before = Ticket.objects.get(pk=ticket.pk).resolution_due_at
+    assert before is not None
     actions.override_priority(ticket=ticket, actor=cast.manager, priority_code="p1", reason="x")
 
     ticket.refresh_from_db()
     assert ticket.priority.code == "p1"
-    assert ticket.resolution_due_at < before
+    assert ticket.resolution_due_at is not None and ticket.resolution_due_at < before
     change = ticket.events.filter(kind=TicketEvent.Kind.DEADLINES_CHANGED).latest("id")
     assert change.data["resolution"]["new"] == ticket.resolution_due_at.isoformat()
