@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",
+    "supportdesk.demo",
 ]
 
 MIDDLEWARE = [

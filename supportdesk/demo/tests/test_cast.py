@@ -10,9 +10,9 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from supportdesk.accounts.demo import DemoCast, load_demo
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.contracts.entitlements import channel_allowed, hotlines_for
+from supportdesk.demo.cast import DemoCast, load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from supportdesk.accounts.demo import PASSWORD, load_demo
-from supportdesk.accounts.demo_tickets import load_demo_tickets
+from supportdesk.demo.cast import PASSWORD, load_demo
+from supportdesk.demo.tickets import load_demo_tickets
 
 
 class Command(BaseCommand):
