@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    # Only for the commands that wire the project together (runworker): see config/apps.py.
+    "config",
 ]
 
 MIDDLEWARE = [
