@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture
 def cast(db):
     """Both seed regulations and the demo's organizations, contacts, agents and contracts."""
-    from supportdesk.accounts.demo import load_demo
+    from supportdesk.demo.cast import load_demo
 
     return load_demo()
 

@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> Results:
     # The test client used to count queries warns about a missing collectstatic directory.
     warnings.filterwarnings("ignore", message="No directory at")
     from bench.generate import generate
-    from supportdesk.accounts.demo import load_demo
+    from supportdesk.demo.cast import load_demo
     from supportdesk.tickets.models import Ticket
 
     print_machine_info()

@@ -37,7 +37,7 @@ REGISTERED = dt.datetime(2026, 11, 23, 10, 50, tzinfo=MSK)
 
 
 def _base_rows() -> dict:
-    from supportdesk.accounts.demo import load_demo
+    from supportdesk.demo.cast import load_demo
     from supportdesk.regulations.models import Priority
 
     cast = load_demo()

@@ -208,7 +208,7 @@ def _ensure_regulations() -> list[_RegulationInfo]:
 def _ensure_big_org() -> int | None:
     """The demo organization alpha (the demo is idempotent), else None (one is generated)."""
     try:
-        from supportdesk.accounts.demo import load_demo
+        from supportdesk.demo.cast import load_demo
     except ImportError:
         return None
     return load_demo().alpha.pk

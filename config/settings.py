@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",
+    "supportdesk.demo",
+    # Only for the commands that wire the project together (runworker): see config/apps.py.
+    "config",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from supportdesk.accounts.demo import DemoCast
+from supportdesk.demo.cast import DemoCast
 
 APPS = {"accounts", "catalog", "regulations", "contracts", "tickets", "outbox"}
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from django.utils import timezone
 
-from supportdesk.accounts.demo import DemoCast
+from supportdesk.demo.cast import DemoCast
 from supportdesk.regulations.models import Channel
 from supportdesk.sla.sweep import sweep_sla
 from supportdesk.tickets import actions

@@ -2,17 +2,15 @@ from __future__ import annotations
 
 import datetime
 import time
-from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import authenticate
-from django.core.management import call_command
 
-from supportdesk.accounts.demo import DemoCast, load_demo
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.contracts.entitlements import channel_allowed, hotlines_for
+from supportdesk.demo.cast import DemoCast, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -179,15 +177,3 @@ def test_cast_contracts(cast: DemoCast):
         "veritas",
         "usergate-client",
     )
-
-
-def test_load_demo_command_prints_logins():
-    out = StringIO()
-
-    call_command("load_demo", stdout=out)
-    call_command("load_demo", stdout=out)
-
-    text = out.getvalue()
-    for email in LOGINS.values():
-        assert text.count(email) == 2
-    assert User.objects.count() == 11

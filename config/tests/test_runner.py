@@ -10,7 +10,7 @@ import time
 
 import pytest
 from django.core import mail
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.utils import translation
 
 import config.celery
@@ -43,6 +43,10 @@ def job(name: str, schedule: float = 60.0) -> dict:
 @pytest.fixture(autouse=True)
 def _reset_calls():
     calls.clear()
+
+
+def test_runworker_is_a_command_of_config_not_of_a_domain_app():
+    assert get_commands()["runworker"] == "config"
 
 
 @pytest.mark.django_db

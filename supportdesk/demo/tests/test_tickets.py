@@ -2,7 +2,7 @@ import datetime
 
 import time_machine
 
-from supportdesk.accounts.demo_tickets import load_demo_tickets
+from supportdesk.demo.tickets import load_demo_tickets
 from supportdesk.tickets.models import Ticket, TicketEvent
 
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.UTC)  # Tuesday 15:00 Moscow
