@@ -9,7 +9,6 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from supportdesk.outbox.models import OutboxMessage
-from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import (
     Attachment,
     Escalation,
@@ -17,42 +16,28 @@ from supportdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from supportdesk.tickets.registration import RegistrationRequest, register_ticket
+from supportdesk.tickets.tests import helpers as tickets_helpers
 
 
 def sep_ticket(cast, user=None, **overrides) -> Ticket:
-    """Regulation 000: Symantec Endpoint Protection under alpha's Essential contract."""
+    """Regulation 000: Symantec Endpoint Protection under alpha's Essential contract, opened by
+    ``user`` (Ivan by default)."""
     user = user or cast.customer_alpha
-    fields = {
-        "channel": Channel.PORTAL,
-        "requested_by": user,
-        "contact": user.contact,
-        "support_contact_id": user.contact.support_contact_id,
-        "product": cast.product_sep,
-        "version": "14.3 RU9",
-        "os_version": "Windows Server 2022",
-        "service_pack": "KB5034439",
-        "subject": "Clients do not receive definitions",
-        "description": "Since Monday clients show old definitions.",
-    }
-    fields.update(overrides)
-    return register_ticket(request=RegistrationRequest(**fields))
+    contact = user.contact
+    return tickets_helpers.sep_ticket(
+        cast,
+        requested_by=user,
+        contact=contact,
+        support_contact_id=contact.support_contact_id,
+        **overrides,
+    )
 
 
 def ngfw_ticket(cast, license_key="UGNGFW-7A1C-92F0-4D1B", **overrides) -> Ticket:
     """Regulation 002: UserGate NGFW under beta's Premium (or Standard) contract."""
-    fields = {
-        "channel": Channel.PORTAL,
-        "requested_by": cast.customer_beta,
-        "contact": cast.customer_beta.contact,
-        "license_key": license_key,
-        "version": "7.2",
-        "subject": "VPN tunnels drop",
-        "description": "VPN tunnels drop every hour.",
-        "priority_code": "p2",
-    }
-    fields.update(overrides)
-    return register_ticket(request=RegistrationRequest(**fields))
+    return tickets_helpers.ngfw_ticket(
+        cast, license_key, **{"subject": "VPN tunnels drop", **overrides}
+    )
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:

@@ -1,5 +1,5 @@
-"""The agent's ticket page and every action on it, through the views, with the customer's side in
-the portal where a flow needs both."""
+"""Every agent action on a ticket through its URL: the mapping onto the action, the refusals
+(status, message, nothing changed) and who may post at all."""
 
 from __future__ import annotations
 
@@ -10,26 +10,24 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from supportdesk.outbox.models import OutboxMessage
 from supportdesk.portal.tests.helpers import (
     everybody_reads_english,
     flow_events,
     ngfw_ticket,
-    png_bytes,
-    png_file,
     refresh,
     sep_ticket,
     snapshot,
 )
+from supportdesk.tickets import actions
 from supportdesk.tickets.models import (
-    Attachment,
     CloseReason,
-    DiagnosticsRequest,
     PriorityProposal,
     Ticket,
     TicketEvent,
     TicketState,
 )
+from supportdesk.workspace.tests.helpers import as_user, page_forms, portal, posted, ws
+from supportdesk.workspace.views import ticket as ticket_views
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)  # Monday, 12:30 Moscow
 Kind = TicketEvent.Kind
@@ -43,304 +41,158 @@ def _frozen(cast):
         yield
 
 
-def ws(name: str, ticket: Ticket) -> str:
-    return reverse(f"workspace:{name}", args=[ticket.number])
+# Every action URL maps onto its action ---------------------------------------------------------
+# Each row: the state the ticket is brought to through the actions, who posts, the form data, the
+# event the action writes and the message the page shows. What the actions themselves decide is
+# tested in tickets/tests/actions/; here only the mapping from URL and form to action.
 
 
-def portal(name: str, ticket: Ticket) -> str:
-    return reverse(name, args=[ticket.number])
+def _owned(cast) -> Ticket:
+    return actions.take_ticket(ticket=sep_ticket(cast), actor=cast.engineer)
 
 
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def posted(client, url: str, data: dict | None = None, status: int = 302):
-    response = client.post(url, data or {})
-    assert response.status_code == status, response.content.decode()[:2000]
-    return response
-
-
-def page_forms(client, ticket: Ticket) -> set[str]:
-    return set(client.get(ws("ticket", ticket)).context["forms"])
-
-
-# The whole path ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("regulation", ["000", "002"])
-def test_engineer_and_customer_carry_a_ticket_to_closed(client, cast, regulation):
-    ticket, customer = (
-        (sep_ticket(cast), cast.customer_alpha)
-        if regulation == "000"
-        else (ngfw_ticket(cast), cast.customer_beta)
+def _proposed_by_customer(cast) -> Ticket:
+    ticket = _owned(cast)
+    return actions.propose_priority_change(
+        ticket=ticket, actor=cast.customer_alpha, priority_code="p2", reason="Spreading."
     )
-    assert ticket.regulation.code == regulation
-    engineer = cast.engineer
 
-    as_user(client, engineer)
-    response = posted(client, ws("ticket_take", ticket))
-    assert response.url == ws("ticket", ticket)
-    ticket = refresh(ticket)
-    assert (ticket.state, ticket.owner) == (TicketState.IN_PROGRESS, engineer.agent)
 
-    posted(
-        client,
-        ws("ticket_diagnostics", ticket),
-        {
-            "items": ["logs", "network_diagram", "other"],
-            "other": "a screenshot of the error",
-            "message": "Please send the logs of the last hour.",
-        },
-    )
-    assert refresh(ticket).state == TicketState.WAITING_FOR_CUSTOMER
-    request = DiagnosticsRequest.objects.get(ticket=ticket)
-    items = list(request.items.order_by("id"))
-    assert [(i.kind, i.text, i.done) for i in items] == [
-        ("logs", "", False),
-        ("network_diagram", "", False),
-        ("other", "a screenshot of the error", False),
-    ]
+def _closed(cast) -> Ticket:
+    return actions.close_not_entitled(ticket=_owned(cast), actor=cast.engineer, reason="Consumer.")
 
-    # The customer sees the requested items, ticked by default, and answers with a real PNG.
-    as_user(client, customer)
-    page = client.get(portal("ticket_detail", ticket))
-    form = page.context["forms"]["customer_reply"]
-    assert [choice[0] for choice in form.fields["provided_items"].choices] == [i.pk for i in items]
-    assert "a screenshot of the error" in page.content.decode()
-    posted(
-        client,
-        portal("ticket_reply", ticket),
-        {
-            "body": "Here is the screenshot.",
-            "files": [png_file()],
-            "provided_items": [items[2].pk],
-        },
-    )
-    ticket = refresh(ticket)
-    assert ticket.state == TicketState.IN_PROGRESS
-    assert [(i.kind, i.done) for i in request.items.order_by("id")] == [
-        ("logs", False),
-        ("network_diagram", False),
-        ("other", True),
-    ]
-    attachment = Attachment.objects.get(ticket=ticket)
-    assert (attachment.original_name, attachment.content_type, attachment.size) == (
-        "screenshot.png",
-        "image/png",
-        len(png_bytes()),
-    )
-    assert attachment.event is not None and attachment.event.kind == Kind.CUSTOMER_REPLY
 
-    # The engineer downloads it and proposes a solution.
-    as_user(client, engineer)
-    download = client.get(reverse("attachment", args=[attachment.pk]))
-    assert download.status_code == 200
-    assert b"".join(download.streaming_content) == png_bytes()
-    assert download["X-Content-Type-Options"] == "nosniff"
-    posted(client, ws("ticket_solution", ticket), {"body": "Update the definitions server."})
-    assert refresh(ticket).state == TicketState.SOLUTION_PROPOSED
+def _proposal(ticket: Ticket) -> int:
+    return PriorityProposal.objects.get(ticket=ticket, state="pending").pk
 
-    # A refusal without a reason is refused and changes nothing; with a reason it is accepted.
-    as_user(client, customer)
-    before = snapshot(ticket)
-    response = posted(client, portal("ticket_refuse", ticket), {"reason": "  "}, status=422)
-    assert snapshot(ticket) == before
-    assert response.context["error"] == "Say why the proposed solution does not solve the problem."
-    posted(client, portal("ticket_refuse", ticket), {"reason": "Still old definitions."})
-    ticket = refresh(ticket)
-    assert ticket.state == TicketState.IN_PROGRESS
-    refusal = TicketEvent.objects.filter(ticket=ticket, kind=Kind.SOLUTION_REFUSED).get()
-    assert refusal.body == "Still old definitions."
 
-    as_user(client, engineer)
-    posted(client, ws("ticket_solution", ticket), {"body": "Restart the LiveUpdate service."})
-    as_user(client, customer)
-    assert page_forms_portal(client, ticket) >= {"confirm_solution", "refuse_solution"}
-    posted(client, portal("ticket_confirm", ticket), {"comment": "Works now, thank you."})
-    ticket = refresh(ticket)
-    assert (ticket.state, ticket.close_reason) == (TicketState.CLOSED, CloseReason.CONFIRMED)
-    assert ticket.closed_at == NOW
-    assert list(flow_events(ticket).values_list("kind", flat=True)) == [
-        Kind.REGISTERED,
+MAPPING: dict[str, tuple] = {
+    # url name: (setup, who, data(ticket, cast), event kind, message(ticket))
+    "take": (sep_ticket, "engineer", lambda t, c: {}, Kind.ASSIGNED, "You own this request now."),
+    "assign": (
+        sep_ticket,
+        "manager",
+        lambda t, c: {"assignee": c.engineer.agent.pk},
         Kind.ASSIGNED,
-        Kind.STATE_CHANGED,
-        Kind.DIAGNOSTICS_REQUESTED,
-        Kind.STATE_CHANGED,
-        Kind.CUSTOMER_REPLY,
-        Kind.STATE_CHANGED,
-        Kind.SOLUTION_PROPOSED,
-        Kind.STATE_CHANGED,
-        Kind.SOLUTION_REFUSED,
-        Kind.STATE_CHANGED,
-        Kind.SOLUTION_PROPOSED,
-        Kind.STATE_CHANGED,
-        Kind.STATE_CHANGED,
-    ]
-    # Closed: the customer has no actions left, the engineer may only reopen or note.
-    assert page_forms_portal(client, ticket) == set()
-    as_user(client, engineer)
-    assert page_forms(client, ticket) == {"internal_note", "reopen"}
-
-
-def page_forms_portal(client, ticket: Ticket) -> set[str]:
-    return set(client.get(portal("ticket_detail", ticket)).context["forms"])
-
-
-# The page ---------------------------------------------------------------------------------------
-
-
-def test_page_shows_the_header_and_the_full_timeline_with_internal_notes(client, cast):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-    posted(client, ws("ticket_take", ticket))
-    posted(client, ws("ticket_note", ticket), {"body": f"Check the licence pool {MARKER}"})
-
-    response = client.get(ws("ticket", ticket))
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    for text in [
-        ticket.number,
-        "Clients do not receive definitions",
-        "ООО «Альфа-Системы»",
-        "ivan@alpha.example",
-        "SYM-100200",
-        "Symantec Endpoint Protection 14.3 RU9",
-        "Windows Server 2022, KB5034439",
-        "Russian support",
-        MARKER,
-    ]:
-        assert text in html, text
-    note = [item for item in response.context["events"] if item["internal"]]
-    assert [item["event"].kind for item in note] == [Kind.INTERNAL_NOTE]
-    assert 'class="event event-internal_note event-internal"' in html
-    # 12:30 Moscow for the engineer in Moscow.
-    assert "12:30" in html
-
-
-def test_queue_rows_link_to_the_workspace_ticket_page(client, cast):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-
-    html = client.get(reverse("workspace:home")).content.decode()
-
-    assert f'href="{ws("ticket", ticket)}"' in html
-
-
-def test_forms_follow_the_state_and_the_role(client, cast):
-    ticket = sep_ticket(cast)
-
-    assert page_forms(as_user(client, cast.engineer), ticket) == {"take", "internal_note"}
-    assert page_forms(as_user(client, cast.dispatcher), ticket) == {"assign", "internal_note"}
-    assert page_forms(as_user(client, cast.manager), ticket) == {
-        "take",
-        "assign",
-        "public_reply",
-        "internal_note",
-        "propose_priority",
-        "override_priority",
-        "agree_work_method",
-        "split",
-        "merge",
-        "close",
-    }
-    posted(as_user(client, cast.engineer), ws("ticket_take", ticket))
-    assert page_forms(client, ticket) == {
-        "assign",
-        "public_reply",
-        "internal_note",
-        "request_diagnostics",
-        "propose_solution",
-        "propose_priority",
-        "agree_work_method",
-        "split",
-        "merge",
-        "close",
-    }
-
-
-def test_ticket_page_query_budget(client, cast, django_assert_max_num_queries):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-    posted(client, ws("ticket_take", ticket))
-    for n in range(10):
-        posted(client, ws("ticket_note", ticket), {"body": f"note {n}", "files": [png_file()]})
-
-    # The page, its timeline and forms, and the SLA timers (clock.load_context, load_steps);
-    # independent of the number of events and files.
-    with django_assert_max_num_queries(24):
-        response = client.get(ws("ticket", ticket))
-
-    assert len(response.context["events"]) == 13
-
-
-# Replies, notes, htmx ---------------------------------------------------------------------------
-
-
-def test_reply_and_note_work_without_javascript(client, cast):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-    posted(client, ws("ticket_take", ticket))
-    mails = OutboxMessage.objects.count()
-
-    posted(client, ws("ticket_reply", ticket), {"body": "We are looking into it."})
-    posted(client, ws("ticket_note", ticket), {"body": MARKER})
-
-    reply, note = list(flow_events(ticket))[-2:]
-    assert (reply.kind, reply.body, reply.is_internal) == (
+        "Assigned to Сергей Орлов.",
+    ),
+    "reply": (
+        _owned,
+        "engineer",
+        lambda t, c: {"body": "Please update."},
         Kind.PUBLIC_REPLY,
-        "We are looking into it.",
-        False,
-    )
-    assert (note.kind, note.body, note.is_internal) == (Kind.INTERNAL_NOTE, MARKER, True)
-    assert OutboxMessage.objects.count() == mails + 1  # the reply only; a note is never mailed
-    assert [str(m) for m in client.get(ws("ticket", ticket)).context["messages"]] == [
-        "You own this request now.",
         "The reply is sent to the customer.",
+    ),
+    "note": (
+        sep_ticket,
+        "engineer",
+        lambda t, c: {"body": "Check the pool."},
+        Kind.INTERNAL_NOTE,
         "The internal note is added.",
-    ]
-    portal_html = as_user(client, cast.customer_alpha).get(portal("ticket_detail", ticket))
-    assert "We are looking into it." in portal_html.content.decode()
-    assert MARKER not in portal_html.content.decode()
+    ),
+    "diagnostics": (
+        _owned,
+        "engineer",
+        lambda t, c: {"items": ["logs"], "message": "The last hour, please."},
+        Kind.DIAGNOSTICS_REQUESTED,
+        "The diagnostics are requested; the request waits for the customer.",
+    ),
+    "solution": (
+        _owned,
+        "engineer",
+        lambda t, c: {"body": "Restart the service."},
+        Kind.SOLUTION_PROPOSED,
+        "The solution is proposed; the customer confirms or refuses it.",
+    ),
+    "priority": (
+        _owned,
+        "engineer",
+        lambda t, c: {"priority": "p3", "reason": "Fewer clients."},
+        Kind.PRIORITY_PROPOSED,
+        "The priority change is proposed; it takes effect when the customer accepts.",
+    ),
+    "priority_accept": (
+        _proposed_by_customer,
+        "engineer",
+        lambda t, c: {"proposal": _proposal(t)},
+        Kind.PRIORITY_CHANGED,
+        "The priority is now High.",
+    ),
+    "priority_decline": (
+        _proposed_by_customer,
+        "engineer",
+        lambda t, c: {"proposal": _proposal(t), "reason": "Only one client."},
+        Kind.PRIORITY_DECLINED,
+        "The proposal is declined.",
+    ),
+    "override": (
+        _owned,
+        "manager",
+        lambda t, c: {"priority": "p1", "reason": "Bank is down."},
+        Kind.PRIORITY_OVERRIDDEN,
+        "The priority is now Critical.",
+    ),
+    "work_method": (
+        _owned,
+        "engineer",
+        lambda t, c: {"method": "phone", "note": "Tue 10:00"},
+        Kind.WORK_METHOD_AGREED,
+        None,
+    ),
+    "split": (
+        _owned,
+        "engineer",
+        lambda t, c: {"subject": "Reports", "description": "Reports are empty."},
+        Kind.SPLIT,
+        None,
+    ),
+    "merge": (
+        _owned,
+        "engineer",
+        lambda t, c: {"target": sep_ticket(c, subject="Console is slow").number},
+        Kind.MERGED,
+        None,
+    ),
+    "reopen": (
+        _closed,
+        "engineer",
+        lambda t, c: {"reason": "Contract renewed."},
+        Kind.STATE_CHANGED,
+        "The request is reopened.",
+    ),
+    "not_entitled": (
+        _owned,
+        "engineer",
+        lambda t, c: {"reason": "Consumer product."},
+        Kind.STATE_CHANGED,
+        "The request is closed as not entitled.",
+    ),
+}
 
 
-def test_htmx_reply_returns_the_timeline_and_a_fresh_form(client, cast):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-    posted(client, ws("ticket_take", ticket))
-
-    response = client.post(
-        ws("ticket_note", ticket),
-        {"body": "Seen on two other sites."},
-        headers={"HX-Request": "true"},
-    )
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert html.lstrip().startswith('<ol class="timeline" id="timeline">')
-    assert "Seen on two other sites." in html
-    assert 'id="note-form" hx-swap-oob="true"' in html
-    assert "<html" not in html
+def test_every_action_url_is_mapped_here():
+    assert set(MAPPING) == set(ticket_views.ACTIONS)
 
 
-def test_htmx_empty_reply_rerenders_the_form_with_the_reason(client, cast):
-    ticket = sep_ticket(cast)
-    as_user(client, cast.engineer)
-    posted(client, ws("ticket_take", ticket))
-    before = snapshot(ticket)
+@pytest.mark.parametrize("name", sorted(MAPPING))
+def test_an_action_url_performs_its_action_and_says_so(client, cast, name):
+    setup, who, data, kind, message = MAPPING[name]
+    ticket = setup(cast)
+    since = TicketEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    as_user(client, getattr(cast, who))
 
-    response = client.post(
-        ws("ticket_reply", ticket), {"body": " "}, headers={"HX-Request": "true"}
-    )
+    response = client.post(ws(f"ticket_{name}", ticket), data(ticket, cast), follow=True)
 
-    assert response.status_code == 200
-    assert response["HX-Retarget"] == "#reply-form"
-    assert response["HX-Reswap"] == "outerHTML"
-    assert "Write a message or attach a file." in response.content.decode()
-    assert snapshot(ticket) == before
+    assert response.redirect_chain == [(ws("ticket", ticket), 302)]
+    written = TicketEvent.objects.filter(ticket=ticket, pk__gt=since).values_list("kind", flat=True)
+    assert kind in written
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1
+    if message is not None:
+        assert shown == [message]
 
+
+# Refusals: the status, the message on the page, nothing changed --------------------------------
 
 # Assignment -------------------------------------------------------------------------------------
 
