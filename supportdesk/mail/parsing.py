@@ -29,10 +29,10 @@ MAX_HEADER_CHARS = 2000
 MAX_REFERENCES = 50
 MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>")
 ADDRESS = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$"
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}$"
 )
 LOOP_SENDERS = ("mailer-daemon", "postmaster")
-BAD_TRANSFER_DEFECTS = ("InvalidBase64", "InvalidBase64Padding", "InvalidBase64Characters")
+BAD_TRANSFER_DEFECTS = ("InvalidBase64",)
 STRUCTURE_DEFECTS = (
     "NoBoundaryInMultipartDefect",
     "StartBoundaryNotFoundDefect",
@@ -294,7 +294,8 @@ def parse_message(raw: bytes) -> ParsedMail:
     leaves = _walk(message, mail)
     if mail.too_complex:
         return mail
-    mail.problems = _defects(message, leaves)
+    # Decoding registers the transfer-encoding defects (bad base64): read first, then judge.
     _read_parts(leaves, mail)
+    mail.problems = _defects(message, leaves)
     mail.language = guess_language(f"{mail.subject}\n{mail.text}")
     return mail
