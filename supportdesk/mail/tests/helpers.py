@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -35,7 +36,8 @@ def raw_message(
     for name, data, content_type in files or []:
         maintype, subtype = content_type.split("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
+    # CRLF line ends, as on the wire and in an IMAP store.
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def take(raw: bytes, **kwargs) -> InboundMessage:
