@@ -137,6 +137,12 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.filter(organization_id=contact.organization_id)
 
 
+def may_handle_incoming_mail(user: User) -> bool:
+    """Quarantined incoming mail (any sender, any organization): dispatchers, managers and
+    administrators, who see every ticket anyway."""
+    return is_agent(user, *SEE_ALL_ROLES)
+
+
 def can_register_for_others(user: User) -> bool:
     """Dispatchers (and managers) register phone requests on a caller's behalf."""
     return is_agent(user, Agent.Role.DISPATCHER, *MANAGING_ROLES)
