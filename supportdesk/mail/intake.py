@@ -138,12 +138,15 @@ def take_message(
 
 
 def store_decision(record: InboundMessage, decision: Decision) -> None:
+    """Write the outcome onto the row (already saved with the raw message: not written again)."""
     record.outcome = decision.outcome
     record.reason = decision.reason
     record.detail = decision.detail[:2000]
     record.ticket = decision.ticket
     record.event = decision.event
-    record.save()
+    record.save(
+        update_fields=["outcome", "reason", "detail", "ticket", "event", "refusal", "answered"]
+    )
 
 
 def _record_duplicate(record: InboundMessage) -> InboundMessage:
