@@ -16,6 +16,7 @@ from django_htmx.http import reswap, retarget
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
 from supportdesk.tickets.actions import available_actions
+from supportdesk.tickets.context import customer_context
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.queries import pending_proposal, ticket_for_page
 from supportdesk.tickets.timeline import attachments_of, timeline_items
@@ -154,6 +155,9 @@ def _ticket_page(
         "forms": forms,
         "proposal": proposal,
         "error": error,
+        "customer": customer_context(
+            request.user, organization=ticket.organization, contact=ticket.contact, exclude=ticket
+        ),
     }
     return render(request, "workspace/ticket.html", context, status=status)
 
