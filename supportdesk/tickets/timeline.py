@@ -214,3 +214,13 @@ def sla_alert_line(breach: bool, data: dict) -> str:
 def attachments_of(items: Iterable[dict[str, Any]]) -> list[Attachment]:
     """Every file of a timeline, in timeline order (the page's list of files)."""
     return [attachment for item in items for attachment in item["attachments"]]
+
+
+def proposed_solution(items: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest proposed solution of a timeline (the item: event and files), for the box
+    where the customer confirms or refuses it."""
+    found = None
+    for item in items:
+        if item["event"].kind == Kind.SOLUTION_PROPOSED:
+            found = item
+    return found
