@@ -49,7 +49,7 @@ from supportdesk.tickets.queries import (
     ticket_for_page,
 )
 from supportdesk.tickets.registration import RegistrationRefused, register_ticket
-from supportdesk.tickets.timeline import attachments_of, timeline_items
+from supportdesk.tickets.timeline import attachments_of, proposed_solution, timeline_items
 from supportdesk.ui.actions import FormAction, form_error, run_action
 from supportdesk.ui.forms import (
     AcceptProposalForm,
@@ -260,6 +260,7 @@ def _customer_page(
         "forms": forms,
         "proposal": proposal,
         "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
+        "solution": proposed_solution(events),
         "error": error,
     }
     return render(request, "portal/ticket_detail.html", context, status=status)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, queue, ticket
+from supportdesk.workspace.views import dispatch, health, queue, speed, ticket
 
 app_name = "workspace"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
+    path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     *(
         path(
