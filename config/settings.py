@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "supportdesk.tickets",
     "supportdesk.sla",
     "supportdesk.outbox",
+    "supportdesk.mail",
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",
@@ -188,6 +189,10 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@localhost>")
+# Incoming mail (docs/email.md): larger messages go to quarantine unread; automatic answers to one
+# address at most this many per hour (a loop with another robot stops there).
+MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
+MAIL_AUTO_ANSWERS_PER_HOUR = int(os.environ.get("MAIL_AUTO_ANSWERS_PER_HOUR", "5"))
 
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.outbox.tokens import message_id_for
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -30,6 +32,9 @@ class OutboxMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Extra threading headers of an automatic answer (In-Reply-To, References, Auto-Submitted);
+    # only the names in relay.EXTRA_HEADERS are ever sent, each value checked again there.
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("outbox e-mail")
@@ -48,8 +53,9 @@ class OutboxMessage(models.Model):
 
     @property
     def message_id(self) -> str:
-        """Derived from the id, so a retried delivery carries the same Message-ID."""
-        return f"<outbox-{self.pk}@supportdesk>"
+        """Derived from the id and signed, so a retried delivery carries the same Message-ID and
+        a reply quoting it can be threaded (see tokens.py)."""
+        return message_id_for(self.pk)
 
 
 class DeliveryAttempt(models.Model):

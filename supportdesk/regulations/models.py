@@ -220,6 +220,15 @@ class Regulation(Translated, models.Model):
         default="txt,log,pdf,png,jpg,gif,zip,gz,7z,xml,json,csv,cfg,conf",
         help_text=_("File types by content, comma-separated extensions."),
     )
+    email_replies_accepted = models.BooleanField(
+        _("customers may answer by e-mail"),
+        default=False,
+        help_text=_(
+            "A reply to our e-mail becomes a customer reply on the request. Otherwise the sender "
+            "gets a polite answer pointing to the portal and the message is kept for agents only. "
+            "New requests by e-mail are allowed by an e-mail channel rule (per product line)."
+        ),
+    )
     notes = models.TextField(_("text of the regulation / notes"), blank=True)
 
     class Meta:

@@ -24,6 +24,8 @@ REGULATION = {
     "confirmation_action": "remind",
     "warning_percent": 80,
     "primary_diagnostics_required": False,
+    # "Инженер связывается по телефону или электронной почте": customers answer by replying.
+    "email_replies_accepted": True,
     "notes": (
         "Инструкция по обращению в русскоязычную службу технической поддержки корпоративных "
         "продуктов Symantec для клиентов с действующим контрактом Basic, Essential или BCS.\n"
