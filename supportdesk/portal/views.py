@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -103,9 +103,10 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         "is_first_page": not request.GET.get("after"),
         "show_contact": contact is None or contact.is_org_admin,
         "state_filters": [
-            ("open", _("Open")),
-            ("closed", _("Closed")),
-            ("all", _("All")),
+            # One grammatical form for the three: "open / closed / all requests".
+            ("open", pgettext("requests filter", "Open")),
+            ("closed", pgettext("requests filter", "Closed")),
+            ("all", pgettext("requests filter", "All")),
         ],
     }
     return render(request, "portal/ticket_list.html", context)
@@ -348,7 +349,7 @@ def _channels(level: SupportLevel) -> list[dict]:
     channels: dict[str, set[str]] = {}
     for rule in allowed_channel_rules(level=level).select_related("product_line"):
         lines = channels.setdefault(rule.channel, set())
-        lines.add(rule.product_line.name if rule.product_line else "")
+        lines.add(rule.product_line.display_name if rule.product_line else "")
     return [
         {
             "name": str(Channel(code).label),
