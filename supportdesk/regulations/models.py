@@ -8,6 +8,7 @@ confirmation rules, escalation contacts and language routing. See docs/regulatio
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +23,11 @@ HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 def validate_hhmm(value: str) -> None:
     if not HHMM.match(value):
         raise ValidationError(_("Use HH:MM between 00:00 and 24:00 (24:00 is the end of the day)."))
+
+
+def new_rules_version() -> str:
+    """A fresh, never repeated version token (see ``regulations.rules``)."""
+    return uuid.uuid4().hex
 
 
 def hhmm_to_minutes(value: str) -> int:
@@ -230,6 +236,9 @@ class Regulation(Translated, models.Model):
         ),
     )
     notes = models.TextField(_("text of the regulation / notes"), blank=True)
+    # Changes with every edit of the regulation or of what it uses (levels, channels, required
+    # fields, priorities, SLA cells, routes, calendars): keys the per-process compiled rules.
+    rules_version = models.CharField(max_length=32, default=new_rules_version, editable=False)
 
     class Meta:
         verbose_name = _("regulation")
