@@ -19,6 +19,7 @@ urlpatterns = [
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
+    path("outbox/resend/", health.outbox_resend, name="outbox_resend"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
     path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
