@@ -140,6 +140,25 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.filter(organization_id=contact.organization_id)
 
 
+def can_read_sla_reports(user: User) -> bool:
+    """Managers and administrators (workspace), an organization's administrator (portal)."""
+    if is_agent(user, *MANAGING_ROLES):
+        return True
+    contact = contact_of(user)
+    return contact is not None and contact.is_org_admin
+
+
+def report_contracts(user: User) -> QuerySet[Contract]:
+    """Contracts whose SLA report ``user`` may read: managers and administrators every one, an
+    organization's administrator their organization's; nobody else any."""
+    if is_agent(user, *MANAGING_ROLES):
+        return Contract.objects.all()
+    contact = contact_of(user)
+    if contact is not None and contact.is_org_admin:
+        return Contract.objects.filter(organization_id=contact.organization_id)
+    return Contract.objects.none()
+
+
 def can_register_for_others(user: User) -> bool:
     """Dispatchers (and managers) register phone requests on a caller's behalf."""
     return is_agent(user, Agent.Role.DISPATCHER, *MANAGING_ROLES)
