@@ -57,6 +57,7 @@ from supportdesk.ui.forms import (
     PriorityProposalForm,
     TicketActionForm,
 )
+from supportdesk.ui.reports import sla_report_page
 
 STATE_FILTERS = {
     "open": ~Q(state=TicketState.CLOSED),
@@ -370,3 +371,12 @@ def language(request: HttpRequest) -> HttpResponse:
         request.user.language = code
         request.user.save(update_fields=["language"])
     return set_language(request)
+
+
+@login_required
+def sla_report(request: AuthenticatedRequest) -> HttpResponse:
+    """An organization's administrator's monthly SLA report of their organization's contracts."""
+    _contact_or_403(request.user)
+    if not access.can_read_sla_reports(request.user):
+        raise PermissionDenied
+    return sla_report_page(request, url_name="sla_report")

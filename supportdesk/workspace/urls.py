@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, queue, speed, ticket
+from supportdesk.workspace.views import dispatch, health, queue, reports, speed, ticket
 
 app_name = "workspace"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("", queue.home, name="home"),
     path("dispatch/", dispatch.dispatch, name="dispatch"),
     path("outbox/", health.outbox, name="outbox"),
+    path("reports/sla/", reports.sla_report, name="sla_report"),
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
