@@ -29,5 +29,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    # Deadline recalculations after regulation edits (sent at once too when a broker exists).
+    "retime-open-tickets": {
+        "task": "supportdesk.sla.tasks.retime_open_tickets",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
 }
 app.conf.beat_schedule = PERIODIC_TASKS

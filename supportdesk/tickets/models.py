@@ -172,6 +172,17 @@ class Ticket(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="ticket_team_sla_queue",
             ),
+            # The queue's counters per team: unassigned and waiting open tickets.
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(closed_at__isnull=True, owner__isnull=True),
+                name="ticket_team_unassigned",
+            ),
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(closed_at__isnull=True, state=TicketState.WAITING_FOR_CUSTOMER),
+                name="ticket_team_waiting",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -57,9 +57,11 @@ def test_failed_attempts_follow_the_backoff_schedule(settings):
         T0 + seconds(30 + 60),
         T0 + seconds(30 + 60 + 120),
         T0 + seconds(30 + 60 + 120 + 240),
-        None,  # the fifth failure was the last allowed one
+        # the fifth failure used up the quick retries: the next attempt is an hour later
+        T0 + seconds(450 + 3600),
     ]
-    assert message.state == OutboxMessage.State.FAILED
+    assert message.state == OutboxMessage.State.PENDING
+    assert message.slow_since == T0 + seconds(450)
     attempts = list(DeliveryAttempt.objects.filter(message=message).order_by("started_at"))
     assert [a.started_at for a in attempts] == [
         T0,
@@ -164,7 +166,9 @@ def test_health_counts_backlog_its_age_retries_and_failures():
         "pending": 0,
         "oldest_pending_seconds": 0,
         "retrying": 0,
+        "slow": 0,
         "failed": 0,
+        "alerts": 0,
     }
     with time_machine.travel(T0, tick=False) as traveller:
         oldest = enqueue(number="SD-2026-000001")
@@ -172,15 +176,19 @@ def test_health_counts_backlog_its_age_retries_and_failures():
         enqueue(number="SD-2026-000002")
         failed = enqueue(number="SD-2026-000003")
         sent = enqueue(number="SD-2026-000004")
+        slow = enqueue(number="SD-2026-000005")
     OutboxMessage.objects.filter(id=oldest.pk).update(attempts=2, next_attempt_at=T0 + seconds(600))
+    OutboxMessage.objects.filter(id=slow.pk).update(attempts=9, slow_since=T0)
     OutboxMessage.objects.filter(id=failed.pk).update(state=OutboxMessage.State.FAILED)
     OutboxMessage.objects.filter(id=sent.pk).update(state=OutboxMessage.State.SENT)
 
     assert outbox_health(now=T0 + seconds(100.5)) == {
-        "pending": 2,
+        "pending": 3,
         "oldest_pending_seconds": 100,
         "retrying": 1,
+        "slow": 1,
         "failed": 1,
+        "alerts": 2,
     }
 
 

@@ -55,9 +55,19 @@ REGULATION = {
 }
 
 PRODUCT_LINES = [
-    {"code": "symantec-enterprise", "name": "Symantec enterprise products", "is_consumer": False},
-    {"code": "veritas", "name": "Veritas products", "is_consumer": False},
-    {"code": "norton", "name": "Norton", "is_consumer": True},
+    {
+        "code": "symantec-enterprise",
+        "name": "Корпоративные продукты Symantec",
+        "name_en": "Symantec enterprise products",
+        "is_consumer": False,
+    },
+    {
+        "code": "veritas",
+        "name": "Продукты Veritas",
+        "name_en": "Veritas products",
+        "is_consumer": False,
+    },
+    {"code": "norton", "name": "Norton", "name_en": "Norton", "is_consumer": True},
 ]
 
 PRODUCTS = [

@@ -56,7 +56,7 @@ REGULATION = {
 }
 
 PRODUCT_LINES = [
-    {"code": "usergate", "name": "UserGate", "is_consumer": False},
+    {"code": "usergate", "name": "UserGate", "name_en": "UserGate", "is_consumer": False},
 ]
 
 PRODUCTS = [
