@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+SUBJECT_MAX_LENGTH = 300
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -16,7 +18,7 @@ class OutboxMessage(models.Model):
     template = models.CharField(_("template"), max_length=60)
     recipients = models.JSONField(_("recipients"))
     language = models.CharField(_("language"), max_length=5)
-    subject = models.CharField(_("subject"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     ticket = models.ForeignKey(
