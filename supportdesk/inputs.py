@@ -33,3 +33,8 @@ def parse_id(value: object) -> int | None:
 def is_unsafe_text(value: str) -> bool:
     """True when ``value`` holds a NUL byte or a lone surrogate."""
     return _UNSAFE.search(value) is not None
+
+
+# An idempotency key, from a form's hidden field or the API's ``Idempotency-Key`` header: a UUID,
+# a token or any printable ASCII word up to the column's 64 characters.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,64}", re.ASCII)
