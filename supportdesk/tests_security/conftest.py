@@ -7,6 +7,7 @@ import datetime
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import time_machine
@@ -179,7 +180,7 @@ def world(cast, frozen) -> AlphaWorld:
     )
 
 
-def bearer(user) -> dict[str, str]:
+def bearer(user) -> dict[str, Any]:
     """Test-client headers carrying a fresh API token of ``user``."""
     _, plain = create_api_token(user=user, name="security test")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
