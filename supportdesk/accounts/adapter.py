@@ -1,7 +1,8 @@
 """allauth's e-mails (address confirmation, password reset) go through the outbox like every
 other notification: written in a transaction, delivered by the relay with retries. Their links
 start with ``SITE_URL`` (never the Host of the request that asked for them), and their subject and
-text part are plain text, rendered without HTML escaping."""
+text part are plain text, rendered without HTML escaping. Signing in switches to the account's
+language at once, so the "signed in" message is in it too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -53,6 +55,15 @@ class AccountAdapter(DefaultAccountAdapter):
                 f"{template_prefix}_message.txt", context, using=TEXT_ENGINE
             ).strip()
         return message
+
+    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        super().login(request, user)
+        # The middleware chose the browser's language before anyone was signed in; what follows
+        # in this request (allauth's "signed in" message) speaks the account's.
+        language = getattr(user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = allauth_context.request

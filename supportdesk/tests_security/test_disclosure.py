@@ -22,7 +22,7 @@ from supportdesk.contracts.entitlements import Refusal, RefusalReason, check_ent
 from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.regulations.models import Channel
 from supportdesk.tests_security.conftest import NOW, bearer
-from supportdesk.tests_security.test_isolation_matrix import SEP_FORM
+from supportdesk.tests_security.test_reserved_fields import SEP_FORM
 from supportdesk.tickets.registration import RegistrationRequest
 
 

@@ -28,7 +28,8 @@ from supportdesk.api import schemas
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import WorkMethod
 from supportdesk.tests_security.conftest import AlphaWorld, bearer, png_file
-from supportdesk.tests_security.test_isolation_matrix import PARAMETER, SEP_FORM, Route, all_routes
+from supportdesk.tests_security.routes import PARAMETER, Route, all_routes
+from supportdesk.tests_security.test_reserved_fields import SEP_FORM
 
 # Refused at the door (config/middleware.py, the API's SafeStr): cheap to send everywhere. In a URL
 # the lone surrogate travels as the UTF-8 bytes it would have (ED A0 80), which are not valid

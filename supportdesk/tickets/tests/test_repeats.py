@@ -12,7 +12,7 @@ from django.test import Client
 
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.tests_security.conftest import bearer
-from supportdesk.tests_security.test_isolation_matrix import SEP_FORM
+from supportdesk.tests_security.test_reserved_fields import SEP_FORM
 from supportdesk.tickets import actions
 from supportdesk.tickets.models import CloseReason, Escalation, RefusedRegistration, Ticket
 from supportdesk.tickets.registration import RegistrationRefused

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         ('catalog', '0001_initial'),
         ('contracts', '0001_initial'),
         ('regulations', '0002_hotline_instructions_en'),
-        ('tickets', '0009_confirmation_reminder_event'),
+        ('tickets', '0011_merge_mail_cockpit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
