@@ -12,6 +12,7 @@ from supportdesk.regulations.models import Channel
 
 # The longest description a registration, a split or an e-mail may carry.
 DESCRIPTION_MAX_LENGTH = 20_000
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
 
 
 class TicketState(models.TextChoices):
@@ -150,6 +151,11 @@ class Ticket(models.Model):
         blank=True,
         related_name="+",
     )
+    # The key of the form or API request that registered it: a repeated submission with the same
+    # key returns this ticket instead of registering another (tickets/registration.py).
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -189,7 +195,12 @@ class Ticket(models.Model):
                 condition=Q(state=TicketState.CLOSED, closed_at__isnull=False)
                 | (~Q(state=TicketState.CLOSED) & Q(closed_at__isnull=True)),
                 name="ticket_closed_at_iff_closed",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["registered_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ticket_idempotency_key_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +335,9 @@ class RefusedRegistration(models.Model):
     )
     is_sales_lead = models.BooleanField(_("sales lead"), default=False)
     submitted = models.JSONField(_("submitted data"), default=dict)
+    # Whether this refusal's notice went to the account manager (at most one an hour per
+    # organization; the next notice counts the ones in between).
+    manager_notified = models.BooleanField(_("account manager notified"), default=False)
 
     class Meta:
         verbose_name = _("refused registration")
@@ -459,11 +473,22 @@ class Escalation(models.Model):
         PriorityProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="escalation"
     )
     created_at = models.DateTimeField(_("requested"))
+    # Set by support's next public answer (``tickets.actions.base.event``); until then the
+    # escalation is pending and the customer cannot escalate again.
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(answered_at__isnull=True),
+                name="escalation_one_pending_per_ticket",
+            ),
+            models.UniqueConstraint(fields=["ticket", "level"], name="escalation_level_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.level}"
