@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 
 from supportdesk.api.services import create_api_token
@@ -14,7 +16,7 @@ from supportdesk.sla.tests.helpers import msk, ngfw_ticket, sep_ticket
 from supportdesk.tickets import search
 from supportdesk.tickets.actions.messages import add_internal_note, add_public_reply
 from supportdesk.tickets.actions.ownership import take_ticket
-from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.models import Ticket, TicketSearch
 
 NOW = msk(2026, 11, 23, 12)
 HOME = reverse("workspace:home")
@@ -173,3 +175,15 @@ def test_bad_queries_are_harmless(client, cast, tickets):
         assert client.get(HOME, {"q": text}).status_code == 200
         assert client.get(PORTAL, {"q": text}).status_code in (200, 403)
     assert search.search(cast.manager, "   ") == []
+
+
+def test_rebuilding_every_document_gives_the_same_documents(cast, tickets):
+    before = dict(TicketSearch.objects.values_list("ticket_id", "keys"))
+    TicketSearch.objects.all().delete()
+
+    call_command("reindex_search", stdout=StringIO())
+
+    assert dict(TicketSearch.objects.values_list("ticket_id", "keys")) == before
+    assert found(cast.engineer, "задолжал") == [tickets["alpha"].number]
+    assert found(cast.customer_alpha, "задолжал") == []
+    assert found(cast.manager, "tunnel") == [tickets["beta"].number]
