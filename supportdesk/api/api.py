@@ -32,6 +32,7 @@ from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
 from supportdesk.inputs import IDEMPOTENCY_KEY
 from supportdesk.regulations.models import Channel
+from supportdesk.tickets import search
 from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.queries import decode_cursor, encode_cursor
 from supportdesk.tickets.registration import (
@@ -183,7 +184,8 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     summary="Tickets I may see",
 )
 def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
-    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
+    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``. With ``q``: the
+    best matches first, one page."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
     if filters.state == "open":
         tickets = tickets.exclude(state=TicketState.CLOSED)
@@ -200,6 +202,9 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
         tickets = (
             tickets.filter(owner=agent) if agent else tickets.filter(contact__user=request.user)
         )
+    if filters.q and search.clean(filters.q):
+        found = search.search(request.user, filters.q, within=tickets, limit=filters.limit)
+        return {"items": [TicketOut.from_ticket(hit.ticket) for hit in found], "next_cursor": None}
     if filters.cursor:
         after = decode_cursor(filters.cursor)
         if after is None or after[0] is None:

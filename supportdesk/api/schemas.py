@@ -136,6 +136,15 @@ class TicketFilter(Schema):
     mine: bool = Field(
         False, description="Only tickets I registered or am the contact of; agents: that I own."
     )
+    q: SafeStr | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Search: number (whole or part), words of the subject, description and replies "
+            "(agents: and internal notes), organization, contact, Support ID, license key. "
+            "Best matches first, one page (no cursor); combines with the other filters."
+        ),
+    )
     cursor: SafeStr | None = Field(None, max_length=40)
     limit: int = Field(50, ge=1, le=200)
 

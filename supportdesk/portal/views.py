@@ -39,7 +39,7 @@ from supportdesk.portal.forms import (
     WithdrawForm,
 )
 from supportdesk.regulations.models import Channel, Priority, SlaTarget, SupportLevel
-from supportdesk.tickets import attachments
+from supportdesk.tickets import attachments, search
 from supportdesk.tickets.actions import available_actions
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketState
 from supportdesk.tickets.queries import (
@@ -85,7 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
-    state = request.GET.get("state", "open")
+    text = search.clean(request.GET.get("q", ""))
+    state = request.GET.get("state", "all" if text else "open")
     if state not in STATE_FILTERS:
         state = "open"
     tickets = (
@@ -93,10 +94,19 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         .filter(STATE_FILTERS[state])
         .select_related("product", "priority", "contact__user")
     )
-    rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
+    hits: dict[int, search.Hit] = {}
+    if text:
+        # The same access rules: the customer's own (or organization's) tickets, never a note.
+        found = search.search(request.user, text, within=tickets)
+        rows, next_cursor = [hit.ticket for hit in found], None
+        hits = {hit.ticket.pk: hit for hit in found}
+    else:
+        rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
     contact = access.contact_of(request.user)
     context = {
         "tickets": rows,
+        "rows": [(ticket, hits.get(ticket.pk)) for ticket in rows],
+        "q": text,
         "state": state,
         "next_url": (
             f"?{urlencode({'state': state, 'after': next_cursor})}" if next_cursor else None

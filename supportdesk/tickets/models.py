@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -492,3 +493,29 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.level}"
+
+
+class TicketSearch(models.Model):
+    """A ticket's search document, rebuilt in the transaction of each change
+    (``tickets.search_index``; docs/workspace.md).
+
+    ``keys``: the number, organization, contact (name, e-mail, phones, Support ID), contract
+    Support ID and license key, lowercased, for substring matches (pg_trgm on PostgreSQL).
+    ``public`` and ``internal``: full-text vectors (Russian and English) of what customers may
+    read and of the internal notes, on PostgreSQL; on SQLite the FTS5 table
+    ``tickets_search_fts`` holds the same two texts and these columns stay empty.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    keys = models.TextField(_("numbers, names and keys"), blank=True)
+    public = SearchVectorField(_("what the customer may read"), null=True)
+    internal = SearchVectorField(_("internal notes"), null=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)

@@ -23,7 +23,7 @@ from supportdesk import access
 from supportdesk.accounts.models import Agent, User
 from supportdesk.outbox.services import enqueue_email
 from supportdesk.sla import hooks as sla_hooks
-from supportdesk.tickets import attachments
+from supportdesk.tickets import attachments, search_index
 from supportdesk.tickets.models import (
     Attachment,
     Escalation,
@@ -262,8 +262,9 @@ def save(ticket: Ticket, fields: list[str], now: dt.datetime) -> Ticket:
 
 
 def ticket_changed(ticket: Ticket, now: dt.datetime) -> None:
-    """Recompute the SLA deadlines in this transaction, from the timeline."""
+    """Recompute the SLA deadlines and the search document in this transaction."""
     sla_hooks.on_ticket_changed(ticket=ticket, now=now)
+    search_index.index_ticket(ticket)
 
 
 def ticket_url(ticket: Ticket, *, for_agent: bool = False) -> str:
