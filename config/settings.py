@@ -189,6 +189,17 @@ def _email_settings(url: str) -> dict:
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@localhost>")
 
+# The cache holds only short-lived data (which agents have a ticket open: the collision warning).
+# One process (the embedded default) shares its memory; several web processes need CACHE_URL.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

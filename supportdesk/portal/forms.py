@@ -18,6 +18,7 @@ from supportdesk.contracts.models import Contract
 from supportdesk.formatting import format_date
 from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
 from supportdesk.tickets import actions
+from supportdesk.tickets.attachments import AttachmentRejected, allowed_types, check_file
 from supportdesk.tickets.models import Escalation, Ticket
 from supportdesk.ui.forms import (
     LabelledModelChoiceField,
@@ -86,6 +87,9 @@ class RequestForm(RegistrationFields):
     diagnostics = forms.MultipleChoiceField(
         label=_("Primary diagnostics"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Checked here by the regulation's rules (type by content, size), so a refused file is
+    # told before anything is registered; registration stores them in its transaction.
+    attachments = MultipleFileField(label=_("Attach files"))
 
     field_order = ["contract", *RegistrationFields.base_fields]
 
@@ -136,8 +140,14 @@ class RequestForm(RegistrationFields):
         cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
-        self.has_license_keys = contract.license_keys.exists()
+        self.license_keys = list(contract.license_keys.select_related("product").order_by("key"))
+        self.has_license_keys = bool(self.license_keys)
+        if self.license_keys:
+            # Offer the contract's keys to pick from (a datalist); one key is filled in.
+            self.fields["license_key"].widget.attrs["list"] = "license-keys"
         if not self.is_bound:
+            if len(self.license_keys) == 1:
+                self.initial.setdefault("license_key", self.license_keys[0].key)
             products = list(product_field.queryset[:2])
             if len(products) == 1:
                 self.initial.setdefault("product", products[0].pk)
@@ -217,6 +227,25 @@ class RequestForm(RegistrationFields):
                 _("This is not the Support ID of the chosen contract. Choose that contract above.")
             )
         return value
+
+    @property
+    def attachments_help(self) -> str:
+        return _("Up to %(limit)s MB per file; accepted types: %(types)s.") % {
+            "limit": self.regulation.max_attachment_mb,
+            "types": ", ".join(sorted(allowed_types(self.regulation))),
+        }
+
+    def clean_attachments(self) -> list[Any]:
+        uploads = self.cleaned_data.get("attachments") or []
+        problems = []
+        for upload in uploads:
+            try:
+                check_file(upload, regulation=self.regulation)
+            except AttachmentRejected as refusal:
+                problems.append(refusal.message)
+        if problems:
+            raise forms.ValidationError(problems)
+        return uploads
 
     def clean_diagnostics(self) -> list[str]:
         confirmed = self.cleaned_data["diagnostics"]

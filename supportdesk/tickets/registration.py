@@ -8,8 +8,10 @@ manager) and raised as ``RegistrationRefused`` with a reason that says what to d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone, translation
@@ -26,6 +28,7 @@ from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.outbox.services import enqueue_email
 from supportdesk.regulations.models import LanguageRoute, Priority, RegistrationField, Regulation
 from supportdesk.tickets.actions.base import event, notify_customer, ticket_changed
+from supportdesk.tickets.attachments import check_files, sanitize_filename, save_attachments
 from supportdesk.tickets.models import (
     DESCRIPTION_MAX_LENGTH,
     RefusedRegistration,
@@ -77,12 +80,18 @@ class RegistrationRequest:
     priority_code: str = ""
     language: str = ""
     extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
+    # Uploaded files, attached to the "registered" event in the registration's transaction, by
+    # the same rules as replies (tickets/attachments.py); a refused file is listed in the event.
+    files: tuple[Any, ...] = ()
 
     def value_of(self, name: str) -> object:
         return getattr(self, "priority_code" if name == RegistrationField.PRIORITY else name)
 
     def as_record(self) -> dict:
-        data = asdict(self)
+        # Not asdict(): it would deep-copy the uploaded files; the record keeps their names.
+        data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        data["extra"] = dict(self.extra)
+        data["files"] = [sanitize_filename(getattr(f, "name", "") or "") for f in self.files]
         data["requested_by"] = self.requested_by.pk
         data["contact"] = self.contact.pk if self.contact else None
         data["product"] = self.product.code if self.product else None
@@ -162,14 +171,21 @@ def _create_ticket(
             registered_at=now,
             registered_by=request.requested_by,
         )
-        event(
+        checked, rejected = check_files(request.files, regulation=regulation)
+        data = {"channel": request.channel, "priority": priority.code, **request.extra}
+        if rejected:
+            data["rejected_files"] = rejected
+        registered = event(
             ticket,
             request.requested_by,
             TicketEvent.Kind.REGISTERED,
             now,
             # ``extra`` carries what the interface recorded with the registration, e.g. the
             # primary diagnostics the customer confirmed.
-            data={"channel": request.channel, "priority": priority.code, **request.extra},
+            data=data,
+        )
+        save_attachments(
+            ticket=ticket, event=registered, checked=checked, uploaded_by=request.requested_by
         )
         ticket_changed(ticket, now)
         with translation.override(contact.user.language):

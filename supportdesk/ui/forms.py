@@ -73,7 +73,8 @@ class RegistrationFields(forms.Form):
         contact: Contact | None,
         extra: dict | None = None,
     ) -> RegistrationRequest:
-        """The validated input as the registration service takes it."""
+        """The validated input as the registration service takes it (with the uploads, when
+        the form has an ``attachments`` field)."""
         data = self.cleaned_data
         return RegistrationRequest(
             channel=channel,
@@ -90,6 +91,7 @@ class RegistrationFields(forms.Form):
             description=data["description"],
             priority_code=data["priority"],
             extra=extra or {},
+            files=tuple(data.get("attachments") or ()),
         )
 
 
