@@ -19,6 +19,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "schedule": 5.0,
         "options": {"expires": 5.0},
     },
+    "poll-mailboxes": {
+        "task": "supportdesk.mail.tasks.poll_mailboxes",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "sweep-sla": {
         "task": "supportdesk.sla.tasks.sweep_sla",
         "schedule": 30.0,

@@ -27,6 +27,56 @@ window.addEventListener("pageshow", function () {
   });
 });
 
+// The queue: between two refreshes (htmx polls the list), the business time left of each row
+// counts down while its calendar is open, and "updated N s ago" counts up. The server sends the
+// minutes left at render time (data-left) and whether the clock runs (data-ticking); the next
+// refresh corrects any drift (a calendar closing in between stops the count there).
+(function () {
+  const MAX_TICK_SECONDS = 300;
+
+  function formatLeft(minutes, unitH, unitMin) {
+    const total = Math.floor(Math.abs(minutes));
+    const hours = Math.floor(total / 60);
+    const mins = total % 60;
+    const parts = [];
+    if (hours) {
+      parts.push(hours + " " + unitH);
+    }
+    if (mins || !hours) {
+      parts.push(mins + " " + unitMin);
+    }
+    const text = parts.join(" ");
+    return minutes < 0 && total ? "\u2212" + text : text;
+  }
+
+  function tick() {
+    const nowSeconds = Date.now() / 1000;
+    document.querySelectorAll("[data-rendered-at]").forEach(function (live) {
+      if (!live.dataset.loadedAt) {
+        live.dataset.loadedAt = String(nowSeconds);
+      }
+      const elapsed = Math.max(nowSeconds - Number(live.dataset.loadedAt), 0);
+      const updated = live.querySelector(".updated");
+      if (updated && live.dataset.updatedTemplate) {
+        updated.textContent = live.dataset.updatedTemplate.replace("%(s)s", String(Math.floor(elapsed)));
+      }
+      const running = Math.min(elapsed, MAX_TICK_SECONDS) / 60;
+      live.querySelectorAll("[data-left][data-ticking]").forEach(function (cell) {
+        const left = Number(cell.dataset.left) - running;
+        cell.textContent = formatLeft(left, live.dataset.unitH, live.dataset.unitMin);
+        if (left <= 0 && !cell.classList.contains("sla-breached")) {
+          cell.classList.remove("sla-ok", "sla-warning");
+          cell.classList.add("sla-breached");
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    window.setInterval(tick, 1000);
+  });
+  document.addEventListener("htmx:afterSwap", tick);
 // Canned replies (workspace/_canned_picker.html): the chosen text goes into the form's textarea at
 // the cursor (or at the end), then the picker resets so the same reply can be inserted again.
 document.addEventListener("change", function (event) {

@@ -11,12 +11,14 @@ from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
-from supportdesk.contracts.models import Contract
+from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.formatting import format_date
-from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
+from supportdesk.regulations.models import DiagnosticsItem, RegistrationField
+from supportdesk.regulations.rules import compiled_rules
 from supportdesk.tickets import actions
 from supportdesk.tickets.attachments import AttachmentRejected, allowed_types, check_file
 from supportdesk.tickets.models import Escalation, Ticket
@@ -58,18 +60,13 @@ class RegulationLayout:
     """Which registration fields a regulation requires, and which are alternatives."""
 
     def __init__(self, regulation) -> None:
-        self.groups: dict[str, list[str]] = {}
-        for required in regulation.required_fields.all():
-            self.groups.setdefault(required.any_of_group or required.field, []).append(
-                required.field
-            )
-        self.required = {
-            name for names in self.groups.values() if len(names) == 1 for name in names
-        }
+        # From the regulation's compiled rules: no query while its version stands.
+        self.groups: list[tuple[str, ...]] = list(compiled_rules(regulation).required_groups)
+        self.required = {name for names in self.groups if len(names) == 1 for name in names}
         self.alternatives = [
-            sorted(names, key=FIELD_ORDER.index) for names in self.groups.values() if len(names) > 1
+            sorted(names, key=FIELD_ORDER.index) for names in self.groups if len(names) > 1
         ]
-        self.mentioned = {name for names in self.groups.values() for name in names}
+        self.mentioned = {name for names in self.groups for name in names}
 
     def group_of(self, name: str) -> list[str] | None:
         for names in self.alternatives:
@@ -118,8 +115,10 @@ class RequestForm(RegistrationFields):
         )
         self.level_name = contract.level.tr("name")
         self.regulation_name = regulation.display_name
-        product_field.queryset = contract.products.filter(line__is_consumer=False)
-        self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
+        product_field.queryset = contract.products.filter(line__is_consumer=False).select_related(
+            "line"
+        )
+        self.priorities = list(compiled_rules(regulation).priorities.values())
         cast(forms.ChoiceField, self.fields["priority"]).choices = priority_choices(self.priorities)
         self.diagnostics_items = (
             list(
@@ -140,14 +139,12 @@ class RequestForm(RegistrationFields):
         cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
-        self.license_keys = list(contract.license_keys.select_related("product").order_by("key"))
-        self.has_license_keys = bool(self.license_keys)
-        if self.license_keys:
-            # Offer the contract's keys to pick from (a datalist); one key is filled in.
+        if not self.is_bound and self.license_keys:
+            # Offer the contract's keys to pick from (a datalist); its only key is filled in.
             self.fields["license_key"].widget.attrs["list"] = "license-keys"
-        if not self.is_bound:
             if len(self.license_keys) == 1:
                 self.initial.setdefault("license_key", self.license_keys[0].key)
+        if not self.is_bound:
             products = list(product_field.queryset[:2])
             if len(products) == 1:
                 self.initial.setdefault("product", products[0].pk)
@@ -156,9 +153,17 @@ class RequestForm(RegistrationFields):
             self.initial.setdefault("support_contact_id", contact.support_contact_id or "")
             if self.priorities and RegistrationField.PRIORITY not in self.layout.required:
                 self.initial.setdefault("priority", self.priorities[-1].code)
-        for name in self.shown_fields():
-            if name in self.layout.required:
-                self.fields[name].widget.attrs["required"] = True
+        # Required fields are always shown (required ⊂ mentioned).
+        for name in self.layout.required:
+            self.fields[name].widget.attrs["required"] = True
+
+    @cached_property
+    def has_license_keys(self) -> bool:
+        return self.contract_obj.license_keys.exists()
+
+    @cached_property
+    def license_keys(self) -> list[LicenseKey]:
+        return list(self.contract_obj.license_keys.select_related("product").order_by("key"))
 
     def shown_fields(self) -> list[str]:
         shown = set(ALWAYS_SHOWN) | self.layout.mentioned

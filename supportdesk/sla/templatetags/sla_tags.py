@@ -21,11 +21,26 @@ from django.utils.translation import ngettext
 
 from businesstime.calendar import business_minutes_between
 from supportdesk import access
+from supportdesk.formatting import format_age, format_minutes
 from supportdesk.sla import clock
 from supportdesk.sla.models import Timer
 from supportdesk.tickets.models import Ticket
 
 register = template.Library()
+
+
+@register.filter
+def signed_minutes(minutes: float | None) -> str:
+    """Business minutes left as "4 min", or overdue as "−2 h 36 min"."""
+    return format_minutes(minutes, signed=True)
+
+
+@register.filter
+def age(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """The wall-clock time since ``since``: "12 min", "3 h 20 min", "2 d 4 h"."""
+    if since is None:
+        return ""
+    return format_age(((now or timezone.now()) - since).total_seconds())
 
 
 @register.filter
