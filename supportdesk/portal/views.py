@@ -149,7 +149,14 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     wanted = (data or request.GET).get("contract")
     contract = next((c for c in contract_list if str(c.pk) == wanted), contract_list[0])
-    form = RequestForm(data, contracts=contracts, contract=contract, contact=contact)
+    files = request.FILES if request.method == "POST" else None
+    # "New request with this key" on the contracts page: the key, if it is the contract's.
+    wanted_key = request.GET.get("license_key", "")
+    known = contract_keys(contract, wanted_key)
+    initial = {"license_key": wanted_key} if wanted_key in known else {}
+    form = RequestForm(
+        data, files, initial=initial, contracts=contracts, contract=contract, contact=contact
+    )
     refusal = None
     if data is not None and form.is_valid():
         try:
@@ -187,6 +194,13 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx and request.method == "GET":
         template += "#request-fields"
     return render(request, template, context)
+
+
+def contract_keys(contract: Contract, wanted: str) -> set[str]:
+    """``{wanted}`` if it is one of the contract's license keys, else empty (no query for "")."""
+    if not wanted:
+        return set()
+    return set(contract.license_keys.filter(key=wanted).values_list("key", flat=True))
 
 
 # The customer's ticket page and its actions -----------------------------------------------------
@@ -312,7 +326,7 @@ def contracts(request: AuthenticatedRequest) -> HttpResponse:
     for contract in (
         access.visible_contracts(request.user)
         .select_related("level", "regulation__calendar")
-        .prefetch_related("products")
+        .prefetch_related("products", "license_keys__product")
         .order_by("-valid_to", "support_id")
     ):
         level = contract.level

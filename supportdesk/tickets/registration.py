@@ -8,8 +8,10 @@ manager) and raised as ``RegistrationRefused`` with a reason that says what to d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
@@ -28,6 +30,7 @@ from supportdesk.regulations.models import Priority, RegistrationField
 from supportdesk.regulations.rules import compiled_rules
 from supportdesk.sla.hooks import set_initial_deadlines
 from supportdesk.tickets.actions.base import event, notify_customer
+from supportdesk.tickets.attachments import check_files, sanitize_filename, save_attachments
 from supportdesk.tickets.models import (
     DESCRIPTION_MAX_LENGTH,
     RefusedRegistration,
@@ -81,12 +84,18 @@ class RegistrationRequest:
     extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
     # The form's or the API request's key: the same key from the same user registers once.
     idempotency_key: str = ""
+    # Uploaded files, attached to the "registered" event in the registration's transaction, by
+    # the same rules as replies (tickets/attachments.py); a refused file is listed in the event.
+    files: tuple[Any, ...] = ()
 
     def value_of(self, name: str) -> object:
         return getattr(self, "priority_code" if name == RegistrationField.PRIORITY else name)
 
     def as_record(self) -> dict:
-        data = asdict(self)
+        # Not asdict(): it would deep-copy the uploaded files; the record keeps their names.
+        data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        data["extra"] = dict(self.extra)
+        data["files"] = [sanitize_filename(getattr(f, "name", "") or "") for f in self.files]
         data["requested_by"] = self.requested_by.pk
         data["contact"] = self.contact.pk if self.contact else None
         data["product"] = self.product.code if self.product else None
@@ -185,17 +194,25 @@ def _create_ticket(
     set_initial_deadlines(ticket, now=now)
     with translation.override(contact.user.language):
         names = {"priority_name": priority.tr("name"), "level_name": contract.level.tr("name")}
+    # Files are checked before the transaction (reading them takes time); stored inside it.
+    checked, rejected = check_files(request.files, regulation=regulation)
+    data = {"channel": request.channel, "priority": priority.code, **request.extra}
+    if rejected:
+        data["rejected_files"] = rejected
     with transaction.atomic():
         ticket.number = next_ticket_number(now=now)
         ticket.save(force_insert=True)
-        event(
+        registered = event(
             ticket,
             request.requested_by,
             TicketEvent.Kind.REGISTERED,
             now,
             # ``extra`` carries what the interface recorded with the registration, e.g. the
             # primary diagnostics the customer confirmed.
-            data={"channel": request.channel, "priority": priority.code, **request.extra},
+            data=data,
+        )
+        save_attachments(
+            ticket=ticket, event=registered, checked=checked, uploaded_by=request.requested_by
         )
         notify_customer(ticket, "ticket_registered", names)
     return ticket

@@ -87,7 +87,8 @@ class RegistrationFields(forms.Form):
         contact: Contact | None,
         extra: dict | None = None,
     ) -> RegistrationRequest:
-        """The validated input as the registration service takes it."""
+        """The validated input as the registration service takes it (with the uploads, when
+        the form has an ``attachments`` field)."""
         data = self.cleaned_data
         return RegistrationRequest(
             channel=channel,
@@ -105,6 +106,7 @@ class RegistrationFields(forms.Form):
             priority_code=data["priority"],
             extra=extra or {},
             idempotency_key=data.get("idempotency_key", ""),
+            files=tuple(data.get("attachments") or ()),
         )
 
 
