@@ -154,7 +154,8 @@ def explain() -> list[str]:
     probe = Ticket.objects.filter(sla_next_check_at__lte=NOW)
     claim = probe.order_by("sla_next_check_at", "id")[:200]
     lines = []
-    for name, qs in (("probe (exists)", probe.order_by()[:1]), ("claim batch", claim)):
+    first_due = probe.order_by("sla_next_check_at").values_list("sla_next_check_at", flat=True)
+    for name, qs in (("probe (first due)", first_due[:1]), ("claim batch", claim)):
         options = {"analyze": True} if connection.vendor == "postgresql" else {}
         lines.append(f"-- {name}")
         lines.extend(qs.explain(**options).splitlines())
