@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -58,6 +58,9 @@ class TokenAuth(HttpBearer):
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        # The middleware saw no session user: answer in the account's language, as the pages do.
+        translation.activate(row.user.language)
+        request.LANGUAGE_CODE = row.user.language
         return row.user
 
 
@@ -204,10 +207,14 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
 
 @api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
 def get_ticket(request: AuthenticatedRequest, number: str):
-    ticket = access.access_ticket(request.user, number, related=RELATED)
+    ticket = access.access_ticket(
+        request.user, number, related=(*RELATED, "contract", "license_key")
+    )
     events = access.timeline_events(ticket, request.user)
     data = TicketOut.from_ticket(ticket)
     data["description"] = ticket.description
+    data["support_id"] = ticket.contract.support_id
+    data["license_key"] = ticket.license_key.key if ticket.license_key else None
     data["timeline"] = [
         {
             "at": event.created_at,

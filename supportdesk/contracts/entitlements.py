@@ -29,6 +29,7 @@ from supportdesk.regulations.models import (
     Priority,
     RegistrationField,
     Regulation,
+    RequiredField,
     SupportLevel,
 )
 from supportdesk.regulations.rules import CompiledRules, compiled_rules
@@ -385,16 +386,37 @@ def _resolve_contract(
         covering = candidates.filter(products=product) if product else candidates
         contract = covering.first() or candidates.first()
     if contract is None:
+        fields = identification_fields(organization_id=organization_id)
         raise Refusal(
             Reason.MISSING_FIELDS,
-            _(
-                "Identify the contract: give the Support ID, the license key or your Support "
-                "Contact ID."
-            ),
-            fields=["support_id", "license_key", "support_contact_id"],
+            _("Identify the contract. The regulation identifies it by: %(fields)s.")
+            % {"fields": _(" or ").join(str(RegistrationField(name).label) for name in fields)},
+            fields=fields,
             organization_id=organization_id,
         )
     return contract, license_key
+
+
+IDENTIFYING_FIELDS = (
+    RegistrationField.SUPPORT_ID,
+    RegistrationField.SUPPORT_CONTACT_ID,
+    RegistrationField.LICENSE_KEY,
+)
+
+
+def identification_fields(*, organization_id: int | None) -> list[str]:
+    """The fields that identify a contract, as the regulations of the organization's contracts
+    require them (every regulation's when the organization is not known): 000 asks for the
+    Support ID or the Support Contact ID, 002 for the license key only."""
+    regulations = Regulation.objects.all()
+    if organization_id is not None:
+        regulations = regulations.filter(contracts__organization_id=organization_id)
+    required = set(
+        RequiredField.objects.filter(
+            regulation__in=regulations, field__in=IDENTIFYING_FIELDS
+        ).values_list("field", flat=True)
+    )
+    return [name for name in IDENTIFYING_FIELDS if name in required] or list(IDENTIFYING_FIELDS)
 
 
 def _resolve_priority(

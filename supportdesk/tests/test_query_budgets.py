@@ -222,4 +222,4 @@ def test_ticket_page_budget_does_not_grow_with_the_timeline(client, cast, side):
     within(many, TICKET_PAGE_BUDGET[side])
 
 
-TICKET_PAGE_BUDGET = {"workspace": 16, "portal": 16}
+TICKET_PAGE_BUDGET = {"workspace": 21, "portal": 16}

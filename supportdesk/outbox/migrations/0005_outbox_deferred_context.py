@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outbox', '0002_failed_attempts_label'),
+        ('outbox', '0004_merge_mail_accounts'),
     ]
 
     operations = [
