@@ -38,7 +38,7 @@ from urllib.parse import quote, urlencode
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import format_table, percentile, print_machine_info
+from bench.common import format_table, percentile, print_machine_info, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_DIR = Path(
@@ -144,7 +144,11 @@ def form_rate(result: dict) -> float:
 
 # --- The peer -------------------------------------------------------------------------------
 
-PEER_ENV = {"PEERBENCH_DB": "postgres", "PYTHONDONTWRITEBYTECODE": "1"}
+PEER_ENV = {
+    "PEERBENCH_DB": "postgres",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "DJANGO_SETTINGS_MODULE": "peerdesk.settings",
+}
 
 
 def peer_prepare(size: int) -> None:
@@ -265,7 +269,8 @@ def ours_prepare(database: str, size: int) -> None:
     subprocess.run(["createdb", "-h", HOST, "-U", "postgres", database], capture_output=True)
     env = ours_env(database)
     sh([sys.executable, "manage.py", "migrate", "-v", "0"], env=env)
-    have = int(sh([sys.executable, "manage.py", "shell", "-c", COUNT_TICKETS], env=env).strip())
+    shell = [sys.executable, "manage.py", "shell", "-c", COUNT_TICKETS]
+    have = int(sh(shell, env=env).strip().splitlines()[-1])
     if have < size:
         sh([sys.executable, "bench/generate.py", "--tickets", str(size - have)], env=env)
 
@@ -458,14 +463,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.update(ours_env(args.database))
+    setup_django()
     print_machine_info()
     print(f"size      {args.size:,} tickets each; {args.rounds} rounds; loads of {args.duration} s")
     if not args.skip_prepare:
         peer_prepare(args.size)
         ours_prepare(args.database, args.size)
-    info = json.loads(
-        sh([sys.executable, "manage.py", "shell", "-c", OURS_INFO], env=ours_env(args.database))
-    )
+    shell = [sys.executable, "manage.py", "shell", "-c", OURS_INFO]
+    info = json.loads(sh(shell, env=ours_env(args.database)).strip().splitlines()[-1])
     pinfo = peer_info()
     for r in range(1, args.rounds + 1):
         peer = peer_round(r, args.duration, args.reads, pinfo)
