@@ -29,7 +29,12 @@ from supportdesk.api.schemas import (
     TicketPage,
 )
 from supportdesk.catalog.models import Product
-from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
+from supportdesk.contracts.entitlements import (
+    allowed_channel_rules,
+    contract_status,
+    diagnostics_checklist,
+    hotlines_for,
+)
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.queries import decode_cursor, encode_cursor
@@ -158,6 +163,7 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
             subject=payload.subject,
             description=payload.description,
             priority_code=payload.priority,
+            diagnostics_confirmed=tuple(payload.primary_diagnostics),
         )
     )
     # The registered ticket carries its priority, product, level and organization already.
@@ -249,6 +255,14 @@ def list_contracts(request: AuthenticatedRequest):
             "products": [p.code for p in c.products.all()],
             "channels": sorted({r.channel for r in allowed_channel_rules(level=c.level)}),
             "hotlines": [f"{h.country} {h.number}" for h in hotlines_for(level=c.level)],
+            "primary_diagnostics": [
+                {
+                    "id": item.pk,
+                    "text": item.tr("text"),
+                    "product": item.product.code if item.product else None,
+                }
+                for item in diagnostics_checklist(c.regulation, None, products=c.products.all())
+            ],
         }
         for c in contracts.prefetch_related("products")
     ]

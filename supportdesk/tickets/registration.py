@@ -78,6 +78,9 @@ class RegistrationRequest:
     description: str = ""
     priority_code: str = ""
     language: str = ""
+    # Ids of the primary diagnostics checklist items the customer confirmed (the regulation's
+    # ``primary_diagnostics_required``); the dispatcher confirms them with the caller.
+    diagnostics_confirmed: tuple[int, ...] = ()
     extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
 
     def value_of(self, name: str) -> object:
@@ -88,6 +91,7 @@ class RegistrationRequest:
         data["requested_by"] = self.requested_by.pk
         data["contact"] = self.contact.pk if self.contact else None
         data["product"] = self.product.code if self.product else None
+        data["diagnostics_confirmed"] = list(self.diagnostics_confirmed)
         return data
 
 
@@ -107,6 +111,10 @@ class RegistrationRefused(Exception):
         self.message = message
         self.fields = fields or []
         self.refusal = refusal
+
+
+# Refusals the account manager can sell to: support the customer wants and has no contract for.
+SALES_LEAD_REASONS = frozenset({Reason.CONTRACT_EXPIRED, Reason.PRODUCT_NOT_COVERED})
 
 
 def register_ticket(*, request: RegistrationRequest, now: dt.datetime | None = None) -> Ticket:
@@ -169,12 +177,29 @@ def _create_ticket(
             request.requested_by,
             TicketEvent.Kind.REGISTERED,
             now,
-            # ``extra`` carries what the interface recorded with the registration, e.g. the
-            # primary diagnostics the customer confirmed.
-            data={"channel": request.channel, "priority": priority.code, **request.extra},
+            # The confirmed primary diagnostics, and what the interface recorded with the
+            # registration (``extra``).
+            data={
+                "channel": request.channel,
+                "priority": priority.code,
+                **diagnostics_record(entitlement),
+                **request.extra,
+            },
         )
         notify_customer(ticket, "ticket_registered", names)
     return ticket
+
+
+def diagnostics_record(entitlement: Entitlement) -> dict:
+    """The confirmed checklist as the "registered" event keeps it, in both languages."""
+    if not entitlement.diagnostics:
+        return {}
+    return {
+        "primary_diagnostics_confirmed": [
+            {"id": item.pk, "text": item.text, "text_en": item.text_en}
+            for item in entitlement.diagnostics
+        ]
+    }
 
 
 def _record_refusal(request: RegistrationRequest, refusal: Refusal) -> RefusedRegistration:
@@ -186,11 +211,12 @@ def _record_refusal(request: RegistrationRequest, refusal: Refusal) -> RefusedRe
             organization_id=refusal.organization_id,
             contract=refusal.contract,
             requested_by=request.requested_by,
-            is_sales_lead=refusal.reason == Reason.CONTRACT_EXPIRED,
+            is_sales_lead=refusal.reason in SALES_LEAD_REASONS,
             submitted=request.as_record(),
         )
         manager = record.organization.account_manager if record.organization else None
-        if manager is not None:
+        # Form mistakes (a missing field, an unknown id) are not leads: sales hears of leads only.
+        if manager is not None and record.is_sales_lead:
             with translation.override(manager.language):
                 reason_label = str(Reason(record.reason).label)
             enqueue_email(

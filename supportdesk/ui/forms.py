@@ -71,6 +71,7 @@ class RegistrationFields(forms.Form):
         channel: str,
         requested_by: User,
         contact: Contact | None,
+        diagnostics_confirmed: tuple[int, ...] = (),
         extra: dict | None = None,
     ) -> RegistrationRequest:
         """The validated input as the registration service takes it."""
@@ -89,6 +90,7 @@ class RegistrationFields(forms.Form):
             subject=data["subject"],
             description=data["description"],
             priority_code=data["priority"],
+            diagnostics_confirmed=diagnostics_confirmed,
             extra=extra or {},
         )
 
