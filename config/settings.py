@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "supportdesk.sla",
     "supportdesk.outbox",
     "supportdesk.mail",
+    "supportdesk.calls",
+    "supportdesk.membership",
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",

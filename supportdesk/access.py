@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.contracts.models import Contract
-from supportdesk.tickets.models import Attachment, Ticket, TicketEvent
+from supportdesk.tickets.models import Attachment, RefusedRegistration, Ticket, TicketEvent
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -165,6 +165,24 @@ def report_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.none()
 
 
+def can_see_sales_leads(user: User) -> bool:
+    """Account managers (of at least one organization), managers and administrators."""
+    if not user.is_authenticated:
+        return False
+    return is_agent(user, *MANAGING_ROLES) or user.managed_organizations.exists()
+
+
+def visible_sales_leads(user: User) -> QuerySet[RefusedRegistration]:
+    """Refused registrations that are real leads (expired contract, product not covered): an
+    account manager sees those of the organizations they manage, managers see all."""
+    leads = RefusedRegistration.objects.filter(is_sales_lead=True)
+    if is_agent(user, *MANAGING_ROLES):
+        return leads
+    if not user.is_authenticated:
+        return leads.none()
+    return leads.filter(organization__account_manager=user)
+
+
 def can_register_for_others(user: User) -> bool:
     """Dispatchers (and managers) register phone requests on a caller's behalf."""
     return is_agent(user, Agent.Role.DISPATCHER, *MANAGING_ROLES)
@@ -182,6 +200,9 @@ WORKER_ACTIONS = frozenset(
     {"public_reply", "request_diagnostics", "propose_solution", "split", "merge", "close"}
 )
 EITHER_SIDE_ACTIONS = frozenset({"propose_priority", "agree_work_method"})
+# Seed 000: the customer escalates and has a closed request reopened "by calling the dispatcher";
+# the dispatcher does both on the caller's behalf (channel phone, see supportdesk.calls).
+DISPATCHER_ACTIONS = frozenset({"escalate", "reopen"})
 
 
 def is_ticket_customer(user: User, ticket: Ticket) -> bool:
@@ -208,6 +229,8 @@ def role_allows(user: User, ticket: Ticket, action: str) -> bool:
     """Whether ``user`` may perform ``action`` on ``ticket`` in their role (no query of its own:
     ``ticket`` already passed a visibility check)."""
     agent = agent_of(user)
+    if action in DISPATCHER_ACTIONS and agent is not None and agent.role == Agent.Role.DISPATCHER:
+        return True
     if action in CUSTOMER_ACTIONS:
         return is_ticket_customer(user, ticket)
     if action in WORKER_ACTIONS:

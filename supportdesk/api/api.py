@@ -29,7 +29,12 @@ from supportdesk.api.schemas import (
     TicketPage,
 )
 from supportdesk.catalog.models import Product
-from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
+from supportdesk.contracts.entitlements import (
+    allowed_channel_rules,
+    contract_status,
+    diagnostics_checklist,
+    hotlines_for,
+)
 from supportdesk.inputs import IDEMPOTENCY_KEY
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets import search
@@ -172,6 +177,7 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
             description=payload.description,
             priority_code=payload.priority,
             idempotency_key=key,
+            diagnostics_confirmed=tuple(payload.primary_diagnostics),
         )
     )
     # The registered ticket carries its priority, product, level and organization already.
@@ -267,6 +273,14 @@ def list_contracts(request: AuthenticatedRequest):
             "products": [p.code for p in c.products.all()],
             "channels": sorted({r.channel for r in allowed_channel_rules(level=c.level)}),
             "hotlines": [f"{h.country} {h.number}" for h in hotlines_for(level=c.level)],
+            "primary_diagnostics": [
+                {
+                    "id": item.pk,
+                    "text": item.tr("text"),
+                    "product": item.product.code if item.product else None,
+                }
+                for item in diagnostics_checklist(c.regulation, None, products=c.products.all())
+            ],
         }
         for c in contracts.prefetch_related("products")
     ]

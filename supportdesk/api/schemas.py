@@ -70,6 +70,13 @@ class RegistrationIn(Schema):
     subject: SafeStr = _registration_field("subject")
     description: SafeStr = _registration_field("description")
     priority: SafeStr = Field("", max_length=FIELD_LIMITS["priority"], description="Priority code.")
+    primary_diagnostics: list[int] = Field(
+        [],
+        max_length=100,
+        description="Ids of the primary diagnostics checklist items your administrator carried "
+        "out (`GET /contracts` lists them); a regulation that asks for the checklist refuses "
+        "the request with 422 naming the missing items.",
+    )
 
 
 class TicketOut(Schema):
@@ -149,6 +156,12 @@ class TicketFilter(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
+class DiagnosticsItemOut(Schema):
+    id: int
+    text: str
+    product: str | None = Field(None, description="Product code; empty: every product.")
+
+
 class ContractOut(Schema):
     support_id: str
     regulation: str
@@ -159,6 +172,7 @@ class ContractOut(Schema):
     products: list[str]
     channels: list[str]
     hotlines: list[str]
+    primary_diagnostics: list[DiagnosticsItemOut]
 
 
 # --- Ticket actions -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from supportdesk.formatting import format_date
 from supportdesk.regulations.models import (
     Channel,
     ChannelRule,
+    DiagnosticsItem,
     HotlineNumber,
     Priority,
     RegistrationField,
@@ -48,6 +49,10 @@ class RefusalReason(models.TextChoices):
     # Recorded before another organization's key or Support ID was answered as unknown; no longer
     # raised (the answer told that the contract exists and named its Support ID).
     WRONG_ORGANIZATION = "wrong_organization", gettext_lazy("Contract of another organization")
+    DIAGNOSTICS_NOT_CONFIRMED = (
+        "diagnostics_not_confirmed",
+        gettext_lazy("Primary diagnostics not confirmed"),
+    )
     INVALID = "invalid", gettext_lazy("Invalid request")
 
 
@@ -72,6 +77,8 @@ class Submission(Protocol):
     def product(self) -> Product | None: ...
     @property
     def priority_code(self) -> str: ...
+    @property
+    def diagnostics_confirmed(self) -> tuple[int, ...]: ...
 
     def value_of(self, name: str) -> object: ...
 
@@ -96,6 +103,8 @@ class Entitlement:
     license_key: LicenseKey | None
     product: Product
     priority: Priority
+    # The primary diagnostics checklist items the customer confirmed (regulations that ask).
+    diagnostics: tuple[DiagnosticsItem, ...] = ()
 
 
 # --- The regulation's day -------------------------------------------------------------------
@@ -237,8 +246,52 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
             },
         )
 
+    diagnostics = _check_diagnostics(submission, regulation, product, refuse)
     priority = _resolve_priority(submission, rules, regulation, refuse)
-    return Entitlement(contact, contract, license_key, product, priority)
+    return Entitlement(contact, contract, license_key, product, priority, diagnostics)
+
+
+# --- Primary diagnostics (seed 002) ---------------------------------------------------------
+
+
+def diagnostics_checklist(
+    regulation: Regulation, product: Product | None, *, products: Iterable[Product] = ()
+) -> list[DiagnosticsItem]:
+    """The checklist the customer's administrator works through before asking, when the
+    regulation asks for it: the items for every product, then those of ``product`` (or of any
+    of ``products``)."""
+    if not regulation.primary_diagnostics_required:
+        return []
+    items = DiagnosticsItem.objects.filter(regulation=regulation).select_related("product")
+    wanted = [product.pk] if product else [p.pk for p in products]
+    mine = Q(product__isnull=True) | Q(product__in=wanted)
+    return sorted(items.filter(mine), key=lambda item: (item.product_id is not None, item.order))
+
+
+def unconfirmed_diagnostics(
+    regulation: Regulation, product: Product | None, confirmed: Iterable[int | str]
+) -> list[DiagnosticsItem]:
+    """The checklist items not among ``confirmed`` (item ids)."""
+    ids = {str(value) for value in confirmed}
+    return [item for item in diagnostics_checklist(regulation, product) if str(item.pk) not in ids]
+
+
+def _check_diagnostics(
+    submission: Submission, regulation: Regulation, product: Product, refuse: _Refuse
+) -> tuple[DiagnosticsItem, ...]:
+    checklist = diagnostics_checklist(regulation, product)
+    missing = unconfirmed_diagnostics(regulation, product, submission.diagnostics_confirmed)
+    if missing:
+        raise refuse(
+            Reason.DIAGNOSTICS_NOT_CONFIRMED,
+            _(
+                "The regulation asks your administrator to carry out the primary diagnostics "
+                "first. Not confirmed: %(items)s"
+            )
+            % {"items": "; ".join(item.tr("text") for item in missing)},
+            ["primary_diagnostics"],
+        )
+    return tuple(checklist)
 
 
 def missing_fields(

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from django.utils import timezone
 
+from supportdesk.contracts.entitlements import diagnostics_checklist
 from supportdesk.demo.cast import DemoCast
 from supportdesk.regulations.models import Channel
 from supportdesk.sla.sweep import sweep_sla
@@ -45,6 +46,10 @@ def load_demo_tickets(cast: DemoCast, *, now: datetime.datetime | None = None) -
         contact=cast.customer_beta.contact,
         license_key=cast.license_key_beta.key,
         version="7.2",
+        # The customer's administrator carried out the regulation's primary diagnostics.
+        diagnostics_confirmed=tuple(
+            item.pk for item in diagnostics_checklist(cast.regulation_002, cast.product_ngfw)
+        ),
     )
 
     counting = register_ticket(

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
+from supportdesk.contracts.entitlements import unconfirmed_diagnostics
 from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.formatting import format_date
 from supportdesk.regulations.models import DiagnosticsItem, RegistrationField
@@ -255,12 +256,7 @@ class RequestForm(RegistrationFields):
     def clean_diagnostics(self) -> list[str]:
         confirmed = self.cleaned_data["diagnostics"]
         product = self.cleaned_data.get("product")
-        expected = {
-            str(item.pk)
-            for item in self.diagnostics_items
-            if item.product_id is None or (product is not None and item.product_id == product.pk)
-        }
-        if expected - set(confirmed):
+        if unconfirmed_diagnostics(self.regulation, product, confirmed):
             raise forms.ValidationError(
                 _(
                     "The regulation asks your administrator to carry out the primary diagnostics "
@@ -269,15 +265,9 @@ class RequestForm(RegistrationFields):
             )
         return confirmed
 
-    def diagnostics_record(self) -> dict:
-        """What the customer confirmed, kept with the registration."""
-        confirmed = set(self.cleaned_data.get("diagnostics") or [])
-        items = [item for item in self.diagnostics_items if str(item.pk) in confirmed]
-        if not items:
-            return {}
-        return {
-            "primary_diagnostics_confirmed": [{"id": item.pk, "text": item.text} for item in items]
-        }
+    def diagnostics_confirmed(self) -> tuple[int, ...]:
+        """The checklist items the customer confirmed, for the registration service."""
+        return tuple(int(pk) for pk in self.cleaned_data.get("diagnostics") or [])
 
 
 def _contract_label(contract: Contract) -> str:
@@ -350,6 +340,30 @@ class RefuseSolutionForm(TicketActionForm):
     def perform(self) -> Ticket:
         return actions.refuse_solution(
             ticket=self.ticket, actor=self.user, reason=self.cleaned_data["reason"]
+        )
+
+
+class WorkMethodForm(TicketActionForm):
+    """The customer agrees to the work method support proposed, or objects by choosing another
+    one the regulation allows at the ticket's level (the same action as the API's)."""
+
+    method = forms.ChoiceField(label=_("Work method"), widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Comment (optional)"), max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
+            (method.code, method.tr("name")) for method in actions.methods_for_level(self.ticket)
+        ]
+        if self.ticket.work_method is not None and not self.is_bound:
+            self.initial["method"] = self.ticket.work_method.code
+
+    def perform(self) -> Ticket:
+        return actions.agree_work_method(
+            ticket=self.ticket,
+            actor=self.user,
+            method_code=self.cleaned_data["method"],
+            note=self.cleaned_data["note"],
         )
 
 

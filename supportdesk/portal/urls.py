@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.portal import views
+from supportdesk.portal import membership_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,5 +21,15 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("contracts/", views.contracts, name="contracts"),
     path("reports/sla/", views.sla_report, name="sla_report"),
+    path("organization/", membership_views.organization, name="organization"),
+    path("organization/invite/", membership_views.invite, name="invite"),
+    path(
+        "organization/invitations/<int:pk>/revoke/",
+        membership_views.revoke,
+        name="invitation_revoke",
+    ),
+    path("organization/requests/<int:pk>/", membership_views.decide, name="join_decide"),
+    path("join/", membership_views.join, name="join"),
+    path("join/<str:token>/", membership_views.accept, name="join_accept"),
     path("language/", views.language, name="language"),
 ]

@@ -6,6 +6,8 @@ Views check access (``supportdesk.access``), validate, call one service and rend
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,9 +24,11 @@ from django.views.i18n import set_language
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import Contact, Language, User
+from supportdesk.calls.models import CallbackRequest
 from supportdesk.contracts.entitlements import (
     active_contracts,
     allowed_channel_rules,
+    channel_allowed,
     contract_status,
     hotlines_for,
 )
@@ -37,7 +41,9 @@ from supportdesk.portal.forms import (
     RefuseSolutionForm,
     RequestForm,
     WithdrawForm,
+    WorkMethodForm,
 )
+from supportdesk.portal.membership_views import newcomer_page
 from supportdesk.regulations.models import Channel, Priority, SlaTarget, SupportLevel
 from supportdesk.tickets import attachments, search
 from supportdesk.tickets.actions import available_actions
@@ -80,7 +86,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("workspace:home")
     if access.contact_of(request.user) is not None:
         return redirect("ticket_list")
-    return render(request, "portal/home.html")
+    if access.can_see_sales_leads(request.user):
+        return redirect("workspace:sales_leads")
+    return newcomer_page(request)
 
 
 @login_required
@@ -113,6 +121,7 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         ),
         "is_first_page": not request.GET.get("after"),
         "show_contact": contact is None or contact.is_org_admin,
+        "callbacks": _callbacks(contact),
         "state_filters": [
             # One grammatical form for the three: "open / closed / all requests".
             ("open", pgettext("requests filter", "Open")),
@@ -121,6 +130,22 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         ],
     }
     return render(request, "portal/ticket_list.html", context)
+
+
+def _callbacks(contact: Contact | None) -> list[CallbackRequest]:
+    """The customer's callback requests left with the dispatcher: open ones, and those closed in
+    the last week (an organization administrator sees the organization's)."""
+    if contact is None:
+        return []
+    callbacks = CallbackRequest.objects.filter(
+        Q(state=CallbackRequest.State.OPEN)
+        | Q(closed_at__gte=timezone.now() - dt.timedelta(days=7))
+    )
+    if contact.is_org_admin:
+        callbacks = callbacks.filter(organization_id=contact.organization_id)
+    else:
+        callbacks = callbacks.filter(contact=contact)
+    return list(callbacks.order_by("-created_at")[:10])
 
 
 # New request ------------------------------------------------------------------------------------
@@ -165,7 +190,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
                     channel=Channel.PORTAL,
                     requested_by=request.user,
                     contact=contact,
-                    extra=form.diagnostics_record(),
+                    diagnostics_confirmed=form.diagnostics_confirmed(),
                 )
             )
         except RegistrationRefused as e:
@@ -237,6 +262,11 @@ ACTIONS: dict[str, FormAction] = {
     "withdraw": FormAction(
         "withdraw", WithdrawForm, gettext_lazy("The request is withdrawn and closed.")
     ),
+    "work_method": FormAction(
+        "agree_work_method",
+        WorkMethodForm,
+        lambda ticket: _("Work method agreed: %(method)s.") % {"method": ticket.work_method},
+    ),
 }
 # The forms the page offers, by action; answering a proposal is one form with two buttons.
 PAGE_FORMS: dict[str, type[TicketActionForm]] = {
@@ -288,8 +318,19 @@ def _customer_page(
         "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
         "solution": proposed_solution(events),
         "error": error,
+        "reopen_hotlines": _reopen_hotlines(ticket),
     }
     return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+def _reopen_hotlines(ticket: Ticket) -> list:
+    """A closed request is reopened through the dispatcher (seed 000): the numbers to call, when
+    the regulation takes requests by phone at the ticket's level."""
+    if ticket.state != TicketState.CLOSED or ticket.merged_into_id is not None:
+        return []
+    if not channel_allowed(level=ticket.level, channel=Channel.PHONE, product=ticket.product):
+        return []
+    return list(hotlines_for(level=ticket.level))
 
 
 @login_required

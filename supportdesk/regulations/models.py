@@ -219,6 +219,19 @@ class Regulation(Translated, models.Model):
     primary_diagnostics_required = models.BooleanField(
         _("primary diagnostics by the customer's administrator first"), default=False
     )
+    callback_minutes = models.PositiveIntegerField(
+        _("call back within, business minutes"),
+        default=120,
+        help_text=_(
+            "A callback request is due this long after the line's next opening (the line's "
+            "calendar)."
+        ),
+    )
+    callback_attempts = models.PositiveSmallIntegerField(
+        _("callback tries before giving up"),
+        default=3,
+        help_text=_("After this many unanswered tries the customer is told by e-mail."),
+    )
     max_attachment_mb = models.PositiveIntegerField(_("maximum attachment size, MB"), default=25)
     allowed_attachment_types = models.CharField(
         _("allowed attachment types"),
@@ -324,6 +337,15 @@ class HotlineNumber(Translated, models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty: shown to every level."),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("hours of the line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the regulation's support calendar."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

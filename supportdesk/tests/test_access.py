@@ -35,7 +35,8 @@ OWNED = {
     "customer_reply": CUSTOMERS,
     "confirm_solution": CUSTOMERS,
     "refuse_solution": CUSTOMERS,
-    "escalate": CUSTOMERS,
+    # Seed 000: escalation and reopening also through the dispatcher, at the customer's call.
+    "escalate": CUSTOMERS | {"dispatcher"},
     "withdraw": CUSTOMERS,
     "public_reply": WORKERS,
     "request_diagnostics": WORKERS,
@@ -48,7 +49,7 @@ OWNED = {
     "take": {"engineer", "manager", "administrator"},
     "assign": WORKERS,  # the owner hands over; a manager reassigns; not the dispatcher
     "internal_note": {"engineer", "dispatcher", "manager", "administrator"},
-    "reopen": WORKERS,
+    "reopen": WORKERS | {"dispatcher"},
     "override_priority": MANAGERS,
     "no_such_action": set(),
 }
@@ -64,7 +65,7 @@ UNOWNED = {
     "propose_priority": CUSTOMERS | MANAGERS,
     "agree_work_method": CUSTOMERS | MANAGERS,
     "assign": {"dispatcher", "manager", "administrator"},
-    "reopen": {"engineer", "manager", "administrator"},
+    "reopen": {"engineer", "dispatcher", "manager", "administrator"},
 }
 
 

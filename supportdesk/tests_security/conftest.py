@@ -36,6 +36,7 @@ from supportdesk.tickets.models import (
     TicketEvent,
 )
 from supportdesk.tickets.registration import RegistrationRequest, register_ticket
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)  # a Monday, business hours
 
@@ -191,6 +192,7 @@ def build_world(cast) -> AlphaWorld:
             requested_by=cast.customer_beta,
             contact=cast.customer_beta.contact,
             license_key=cast.license_key_beta.key,
+            diagnostics_confirmed=confirmed_checklist(cast),
             version="7.2",
             subject="Beta VPN tunnels drop",
             description="VPN tunnels drop every hour.",

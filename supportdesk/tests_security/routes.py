@@ -28,6 +28,15 @@ ALLOW_LIST = {
     "api/v1/openapi.json": "the API's schema: no data",
     "api/v1/docs": "the API's documentation page: no data",
     "language/": "the portal's language switch: changes only the user's own language",
+    # Dispatcher console steps on a call: the call is looked up among the signed-in dispatcher's
+    # own calls in progress (calls.open_call), tickets through access.visible_tickets; role checks
+    # in workspace/tests/test_calls_console.py. Callback attempts: dispatchers only, same file.
+    "workspace/dispatch/calls/": "the dispatcher's own calls only; no other organization's data",
+    "workspace/dispatch/callbacks/": "dispatchers' callback queue: dispatcher role only",
+    # Invitations and join requests are looked up within the signed-in organization
+    # administrator's organization; the link's token is hashed (membership/tests/test_joining.py).
+    "organization/": "the organization administrator's own organization only",
+    "join/": "a request to join / an invitation link for the signed-in user's own account",
 }
 
 # How each URL parameter is filled with alpha's objects; a list requests every value.

@@ -81,6 +81,9 @@ class RegistrationRequest:
     description: str = ""
     priority_code: str = ""
     language: str = ""
+    # Ids of the primary diagnostics checklist items the customer confirmed (the regulation's
+    # ``primary_diagnostics_required``); the dispatcher confirms them with the caller.
+    diagnostics_confirmed: tuple[int, ...] = ()
     extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
     # The form's or the API request's key: the same key from the same user registers once.
     idempotency_key: str = ""
@@ -99,6 +102,7 @@ class RegistrationRequest:
         data["requested_by"] = self.requested_by.pk
         data["contact"] = self.contact.pk if self.contact else None
         data["product"] = self.product.code if self.product else None
+        data["diagnostics_confirmed"] = list(self.diagnostics_confirmed)
         return data
 
 
@@ -118,6 +122,10 @@ class RegistrationRefused(Exception):
         self.message = message
         self.fields = fields or []
         self.refusal = refusal
+
+
+# Refusals the account manager can sell to: support the customer wants and has no contract for.
+SALES_LEAD_REASONS = frozenset({Reason.CONTRACT_EXPIRED, Reason.PRODUCT_NOT_COVERED})
 
 
 def register_ticket(*, request: RegistrationRequest, now: dt.datetime | None = None) -> Ticket:
@@ -196,7 +204,12 @@ def _create_ticket(
         names = {"priority_name": priority.tr("name"), "level_name": contract.level.tr("name")}
     # Files are checked before the transaction (reading them takes time); stored inside it.
     checked, rejected = check_files(request.files, regulation=regulation)
-    data = {"channel": request.channel, "priority": priority.code, **request.extra}
+    data = {
+        "channel": request.channel,
+        "priority": priority.code,
+        **diagnostics_record(entitlement),
+        **request.extra,
+    }
     if rejected:
         data["rejected_files"] = rejected
     with transaction.atomic():
@@ -223,6 +236,18 @@ def _create_ticket(
 REFUSAL_NOTICE_INTERVAL = dt.timedelta(hours=1)
 
 
+def diagnostics_record(entitlement: Entitlement) -> dict:
+    """The confirmed checklist as the "registered" event keeps it, in both languages."""
+    if not entitlement.diagnostics:
+        return {}
+    return {
+        "primary_diagnostics_confirmed": [
+            {"id": item.pk, "text": item.text, "text_en": item.text_en}
+            for item in entitlement.diagnostics
+        ]
+    }
+
+
 def _record_refusal(request: RegistrationRequest, refusal: Refusal) -> RefusedRegistration:
     with transaction.atomic():
         organization = (
@@ -237,15 +262,16 @@ def _record_refusal(request: RegistrationRequest, refusal: Refusal) -> RefusedRe
             organization=organization,
             contract=refusal.contract,
             requested_by=request.requested_by,
-            is_sales_lead=refusal.reason == Reason.CONTRACT_EXPIRED,
+            is_sales_lead=refusal.reason in SALES_LEAD_REASONS,
             submitted=request.as_record(),
         )
         manager = organization.account_manager if organization else None
-        if manager is None or organization is None:
+        # Form mistakes (a missing field, an unknown id) are not leads: sales hears of leads only.
+        if manager is None or organization is None or not record.is_sales_lead:
             return record
-        earlier = RefusedRegistration.objects.filter(organization=organization).exclude(
-            pk=record.pk
-        )
+        earlier = RefusedRegistration.objects.filter(
+            organization=organization, is_sales_lead=True
+        ).exclude(pk=record.pk)
         last_notice = earlier.filter(manager_notified=True).order_by("-id").first()
         if last_notice and record.created_at - last_notice.created_at < REFUSAL_NOTICE_INTERVAL:
             return record

@@ -122,6 +122,8 @@ def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> lis
             _("%(reason)s; escalation level %(level)s")
             % {"reason": _label(Escalation.Reason, data.get("reason")), "level": data.get("to")}
         ]
+    if kind == Kind.REGISTERED and data.get("primary_diagnostics_confirmed"):
+        return confirmed_diagnostics_lines(data)
     if kind == Kind.WORK_METHOD_AGREED:
         return [names["method"].get(data.get("to"), data.get("to"))]
     if kind == Kind.DEADLINES_CHANGED:
@@ -157,6 +159,19 @@ def _level_name(level: dict | None) -> str:
     if (get_language() or "").startswith("en") and level.get("name_en"):
         return str(level["name_en"])
     return str(level.get("name") or level.get("code") or "—")
+
+
+def confirmed_diagnostics_lines(data: dict) -> list[str]:
+    """The primary diagnostics confirmed at registration, in the reader's language."""
+    english = (get_language() or "").startswith("en")
+    if data.get("channel") == "phone":
+        title = _("Primary diagnostics the caller confirmed to the dispatcher:")
+    else:
+        title = _("Primary diagnostics the customer confirmed:")
+    items = data["primary_diagnostics_confirmed"]
+    return [title] + [
+        "✓ " + ((item.get("text_en") if english else "") or item.get("text", "")) for item in items
+    ]
 
 
 def deadline_changes(data: dict) -> list[str]:

@@ -85,6 +85,7 @@ class RegistrationFields(forms.Form):
         channel: str,
         requested_by: User,
         contact: Contact | None,
+        diagnostics_confirmed: tuple[int, ...] = (),
         extra: dict | None = None,
     ) -> RegistrationRequest:
         """The validated input as the registration service takes it (with the uploads, when
@@ -104,6 +105,7 @@ class RegistrationFields(forms.Form):
             subject=data["subject"],
             description=data["description"],
             priority_code=data["priority"],
+            diagnostics_confirmed=diagnostics_confirmed,
             extra=extra or {},
             idempotency_key=data.get("idempotency_key", ""),
             files=tuple(data.get("attachments") or ()),

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk import access
 from supportdesk.accounts.models import Agent, Contact, Organization
 from supportdesk.catalog.models import Product
-from supportdesk.regulations.models import Priority, RegistrationField, Regulation
+from supportdesk.contracts.entitlements import diagnostics_checklist
+from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField, Regulation
 from supportdesk.tickets import actions
 from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
 from supportdesk.ui.forms import (
@@ -42,6 +43,11 @@ class PhoneRequestForm(RegistrationFields):
 
     organization = forms.IntegerField(widget=forms.HiddenInput)
     contact = LabelledModelChoiceField(label=_("Caller"), queryset=Contact.objects.none())
+    diagnostics = forms.MultipleChoiceField(
+        label=_("Primary diagnostics confirmed with the caller"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     field_order = ["organization", "contact", *RegistrationFields.base_fields]
 
@@ -67,6 +73,17 @@ class PhoneRequestForm(RegistrationFields):
             .prefetch_related("required_fields")
         )
         self.required_names, self.alternatives = required_layout(regulations)
+        # The regulation's checklist (002): the dispatcher asks the caller whether each step was
+        # done and ticks what they confirm; the registration refuses an incomplete one.
+        products = list(product_field.queryset)
+        self.diagnostics_items = [
+            item
+            for regulation in regulations
+            for item in diagnostics_checklist(regulation, None, products=products)
+        ]
+        cast(forms.MultipleChoiceField, self.fields["diagnostics"]).choices = [
+            (str(item.pk), _diagnostics_label(item)) for item in self.diagnostics_items
+        ]
         # The codes are resolved within the regulation of the contract the request falls under.
         choices: dict[str, str] = {}
         for priority in (
@@ -90,6 +107,9 @@ class PhoneRequestForm(RegistrationFields):
         if self.cleaned_data["organization"] != self.looked_up_organization.pk:
             raise forms.ValidationError(_("Look the caller up again."))
         return self.looked_up_organization.pk
+
+    def diagnostics_confirmed(self) -> tuple[int, ...]:
+        return tuple(int(pk) for pk in self.cleaned_data.get("diagnostics") or [])
 
     def rows(self) -> list[dict]:
         """The registration fields in order, each marked when the regulations require it; the
@@ -123,6 +143,11 @@ def required_layout(regulations: list[Regulation]) -> tuple[set[str], list[list[
             if len(names) > 1 and sorted(names) not in alternatives:
                 alternatives.append(sorted(names))
     return required or set(), alternatives
+
+
+def _diagnostics_label(item: DiagnosticsItem) -> str:
+    text = item.tr("text")
+    return f"{text} ({item.product.name})" if item.product else text
 
 
 def _contact_label(contact: Contact) -> str:

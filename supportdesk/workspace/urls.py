@@ -1,6 +1,16 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, mail, queue, reports, speed, ticket
+from supportdesk.workspace.views import (
+    calls,
+    dispatch,
+    health,
+    mail,
+    queue,
+    reports,
+    sales,
+    speed,
+    ticket,
+)
 
 app_name = "workspace"
 
@@ -15,8 +25,17 @@ ACTION_PATHS = {
 urlpatterns = [
     path("", queue.home, name="home"),
     path("dispatch/", dispatch.dispatch, name="dispatch"),
+    path("dispatch/calls/", calls.start, name="call_start"),
+    path("dispatch/calls/<int:pk>/finish/", calls.finish, name="call_finish"),
+    path("dispatch/calls/<int:pk>/callback/", calls.callback, name="call_callback"),
+    path("dispatch/calls/<int:pk>/escalate/", calls.escalate, name="call_escalate"),
+    path("dispatch/calls/<int:pk>/reopen/", calls.reopen, name="call_reopen"),
+    path("dispatch/callbacks/", calls.callbacks, name="callbacks"),
+    path("dispatch/callbacks/<int:pk>/attempt/", calls.callback_attempt, name="callback_attempt"),
+    path("dispatch/availability/", calls.availability, name="availability"),
     path("outbox/", health.outbox, name="outbox"),
     path("reports/sla/", reports.sla_report, name="sla_report"),
+    path("sales/", sales.leads, name="sales_leads"),
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),

@@ -9,6 +9,7 @@ import time_machine
 
 from supportdesk.api.services import create_api_token, revoke_api_token
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketEvent
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)
 
@@ -59,6 +60,7 @@ def test_customer_registers_002_ticket_by_license_key(client, cast):
         "version": "7.2",
         "description": "VPN drops.",
         "priority": "p1",
+        "primary_diagnostics": list(confirmed_checklist(cast)),
     }
     response = post(client, auth(cast.customer_beta), payload)
     assert response.status_code == 201, response.content
@@ -115,6 +117,7 @@ def test_ticket_detail_carries_the_license_key(client, cast):
         "version": "7.1",
         "priority": "p3",
         "description": "VPN drops.",
+        "primary_diagnostics": list(confirmed_checklist(cast)),
     }
     number = post(client, headers, payload).json()["number"]
 

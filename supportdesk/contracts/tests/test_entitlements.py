@@ -18,6 +18,7 @@ from supportdesk.contracts.entitlements import (
     regulation_day,
 )
 from supportdesk.regulations.models import Channel, RegistrationField
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)  # Monday, 12:30 Moscow
 
@@ -38,6 +39,7 @@ class Claim:
     subject: str = ""
     description: str = ""
     priority_code: str = ""
+    diagnostics_confirmed: tuple[int, ...] = ()
 
     def value_of(self, name: str) -> object:
         return getattr(self, "priority_code" if name == RegistrationField.PRIORITY else name)
@@ -71,6 +73,7 @@ def ngfw(cast, **overrides) -> Claim:
         "version": "7.2",
         "description": "VPN tunnels drop every hour.",
         "priority_code": "p2",
+        "diagnostics_confirmed": confirmed_checklist(cast),
     }
     return Claim(**{**fields, **overrides})
 

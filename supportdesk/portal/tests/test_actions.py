@@ -106,7 +106,12 @@ def test_customer_escalates_with_a_priority_proposal(client, cast):
     assert "Significant delay; escalation level 1" in html
     assert "waits for support" in html
     # A pending proposal of the customer's own side: no second proposal, no decision for them.
-    assert set(page.context["forms"]) == {"customer_reply", "escalate", "withdraw"}
+    assert set(page.context["forms"]) == {
+        "customer_reply",
+        "escalate",
+        "withdraw",
+        "agree_work_method",
+    }
 
 
 def test_escalation_for_another_reason_needs_the_text(client, cast):

@@ -13,6 +13,7 @@ from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketEvent
 from supportdesk.tickets.registration import RegistrationRequest, register_ticket
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
 NOW = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=MSK)
@@ -76,6 +77,7 @@ def make_ticket(cast, user, contract, product, **extra):
             description=extra.pop("description", "Something is broken."),
             priority_code="p3",
             license_key=extra.pop("license_key", ""),
+            diagnostics_confirmed=confirmed_checklist(cast),
         )
     )
 
@@ -157,7 +159,7 @@ def test_confirmed_primary_diagnostics_are_recorded_with_the_registration(client
         cast.regulation_002.diagnostics_items.order_by("order", "id").values_list("pk", flat=True)
     )
     submitted = RefusedRegistration.objects.get().submitted
-    assert [item["id"] for item in submitted["extra"]["primary_diagnostics_confirmed"]] == checklist
+    assert submitted["diagnostics_confirmed"] == checklist
 
     # ... and a registration keeps it on its "registered" timeline event.
     client.post(reverse("ticket_new"), beta_form(cast))

@@ -9,6 +9,7 @@ from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import Ticket, TicketEvent
 from supportdesk.tickets.registration import RegistrationRequest, register_ticket
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 MSK = ZoneInfo("Europe/Moscow")
 UTC = dt.UTC
@@ -48,6 +49,7 @@ def ngfw_ticket(cast, *, now: dt.datetime, priority: str = "p2", **overrides) ->
         "requested_by": cast.customer_beta,
         "contact": cast.customer_beta.contact,
         "license_key": "UGNGFW-7A1C-92F0-4D1B",
+        "diagnostics_confirmed": confirmed_checklist(cast),
         "version": "7.2",
         "description": "VPN tunnels drop every hour.",
         "priority_code": priority,

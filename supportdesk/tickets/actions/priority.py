@@ -43,10 +43,12 @@ def request_escalation(
     text: str = "",
     priority_code: str = "",
     priority_reason: str = "",
+    channel: str = "",
     now: dt.datetime | None = None,
 ) -> Ticket:
     """The customer escalates: recorded, escalation level + 1, the regulation's escalation contacts
-    of that level (in their language) and the owner are notified; may carry a priority proposal."""
+    of that level (in their language) and the owner are notified; may carry a priority proposal.
+    The dispatcher escalates on the customer's request by phone (``channel`` "phone")."""
     now = resolve_now(now)
     with acting_on(ticket, actor, "escalate") as ticket:
         if reason not in Escalation.Reason.values:
@@ -100,6 +102,7 @@ def request_escalation(
                 "to": ticket.escalation_level,
                 "escalation": escalation.pk,
                 "priority_proposal": proposal.pk if proposal else None,
+                **({"channel": channel} if channel else {}),
             },
         )
         context = {

@@ -136,9 +136,10 @@ def refuse_solution(
 
 
 def reopen_ticket(
-    *, ticket: Ticket, actor: User, reason: str, now: dt.datetime | None = None
+    *, ticket: Ticket, actor: User, reason: str, channel: str = "", now: dt.datetime | None = None
 ) -> Ticket:
-    """An agent reopens a closed ticket with a reason; closed → in_progress."""
+    """An agent reopens a closed ticket with a reason; closed → in_progress. The dispatcher
+    reopens at the customer's request by phone (``channel`` "phone"), as seed 000 says."""
     now = resolve_now(now)
     with acting_on(ticket, actor, "reopen") as ticket:
         if ticket.merged_into is not None:
@@ -148,7 +149,15 @@ def reopen_ticket(
                 % {"number": ticket.number, "target": ticket.merged_into.number},
             )
         reason = require_text(reason, "reason", _("Say why the request is reopened."))
-        fields = set_state(ticket, actor, now, State.IN_PROGRESS, action="reopen", reason=reason)
+        fields = set_state(
+            ticket,
+            actor,
+            now,
+            State.IN_PROGRESS,
+            action="reopen",
+            reason=reason,
+            extra={"channel": channel} if channel else None,
+        )
         notify_customer(ticket, "ticket_reopened", {"reason": reason})
         return save(ticket, fields, now)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,15 +35,11 @@ from supportdesk.tickets.numbering import next_ticket_number
 
 
 def methods_for_level(ticket: Ticket) -> list[WorkMethod]:
-    """The work methods the regulation allows at the ticket's support level."""
-    methods = WorkMethod.objects.filter(regulation_id=ticket.regulation_id).prefetch_related(
-        "levels"
+    """The work methods the regulation allows at the ticket's support level (one query)."""
+    methods = WorkMethod.objects.filter(regulation_id=ticket.regulation_id).filter(
+        Q(levels__isnull=True) | Q(levels=ticket.level_id)
     )
-    return [
-        method
-        for method in methods.order_by("id")
-        if not method.levels.all() or any(lv.pk == ticket.level_id for lv in method.levels.all())
-    ]
+    return list(methods.distinct().order_by("id"))
 
 
 def agree_work_method(

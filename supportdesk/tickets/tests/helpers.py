@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from supportdesk.outbox.models import OutboxMessage
-from supportdesk.regulations.models import Channel
+from supportdesk.regulations.models import Channel, DiagnosticsItem
 from supportdesk.tickets.actions import TicketActionError
 from supportdesk.tickets.models import PriorityProposal, Ticket, TicketEvent
 from supportdesk.tickets.registration import RegistrationRequest, register_ticket
@@ -35,12 +35,20 @@ def sep_ticket(cast, **overrides) -> Ticket:
     return register_ticket(request=RegistrationRequest(**fields))
 
 
+def confirmed_checklist(cast) -> tuple[int, ...]:
+    """Every item of regulation 002's primary diagnostics checklist, as the customer confirms
+    them before registering."""
+    items = DiagnosticsItem.objects.filter(regulation=cast.regulation_002).order_by("order", "id")
+    return tuple(items.values_list("pk", flat=True))
+
+
 def ngfw_ticket(cast, license_key="UGNGFW-7A1C-92F0-4D1B", **overrides) -> Ticket:
     fields = {
         "channel": Channel.PORTAL,
         "requested_by": cast.customer_beta,
         "contact": cast.customer_beta.contact,
         "license_key": license_key,
+        "diagnostics_confirmed": confirmed_checklist(cast),
         "version": "7.2",
         "description": "VPN tunnels drop every hour.",
         "priority_code": "p2",

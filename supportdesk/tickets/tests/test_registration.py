@@ -17,6 +17,7 @@ from supportdesk.tickets.registration import (
     RegistrationRequest,
     register_ticket,
 )
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 NOW = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.UTC)  # Monday, 12:30 Moscow
 
@@ -55,6 +56,7 @@ def ngfw_request(cast, **overrides) -> RegistrationRequest:
         "version": "7.2",
         "description": "VPN tunnels drop every hour.",
         "priority_code": "p2",
+        "diagnostics_confirmed": confirmed_checklist(cast),
     }
     fields.update(overrides)
     return RegistrationRequest(**fields)

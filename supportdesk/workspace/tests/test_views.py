@@ -13,6 +13,7 @@ from supportdesk.outbox.models import OutboxMessage
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.models import RefusedRegistration, Ticket
 from supportdesk.tickets.registration import RegistrationRequest, register_ticket
+from supportdesk.tickets.tests.helpers import confirmed_checklist
 
 NOW = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow"))
 DISPATCH = reverse("workspace:dispatch")
@@ -196,6 +197,7 @@ def make_ticket(cast, user, contract, product, license_key=""):
             contact=user.contact,
             support_id=contract.support_id,
             license_key=license_key,
+            diagnostics_confirmed=confirmed_checklist(cast),
             product=product,
             version="1.0",
             os_version="Linux",

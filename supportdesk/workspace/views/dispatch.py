@@ -17,13 +17,24 @@ from django.utils.translation import gettext as _
 
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
-from supportdesk.accounts.models import Contact, ContactPhone, Organization, normalize_phone
+from supportdesk.accounts.models import (
+    Contact,
+    ContactPhone,
+    Organization,
+    User,
+    normalize_phone,
+)
+from supportdesk.calls.models import Call
+from supportdesk.calls.services import consumer_lines, finish_call, is_available
 from supportdesk.contracts.entitlements import contract_status
 from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.inputs import parse_id
 from supportdesk.regulations.models import Channel
+from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.registration import RegistrationRefused, register_ticket
+from supportdesk.workspace.call_forms import StartCallForm
 from supportdesk.workspace.forms import LookupForm, PhoneRequestForm
+from supportdesk.workspace.views import calls
 
 
 def find_callers(query: str) -> dict[int, dict]:
@@ -59,9 +70,15 @@ def find_callers(query: str) -> dict[int, dict]:
     return found
 
 
-def organization_card(organization: Organization) -> dict:
-    """What the dispatcher checks while the caller is on the line."""
+def organization_card(organization: Organization, user: User) -> dict:
+    """What the dispatcher checks while the caller is on the line: contracts, contacts, the
+    open requests and the recently closed ones (to escalate or reopen at the caller's word)."""
     now = timezone.now()
+    tickets = (
+        access.visible_tickets(user)
+        .filter(organization=organization)
+        .select_related("priority", "contact__user")
+    )
     contracts = (
         Contract.objects.filter(organization=organization)
         .select_related("level", "regulation__calendar")
@@ -84,6 +101,12 @@ def organization_card(organization: Organization) -> dict:
             {"contract": contract, "active": contract_status(contract, now) == "active"}
             for contract in contracts
         ],
+        "open_tickets": list(
+            tickets.exclude(state=TicketState.CLOSED).order_by("-registered_at")[:20]
+        ),
+        "closed_tickets": list(
+            tickets.filter(state=TicketState.CLOSED).order_by("-closed_at")[:10]
+        ),
     }
 
 
@@ -96,6 +119,7 @@ def _dispatcher_or_403(request: AuthenticatedRequest) -> None:
 def dispatch(request: AuthenticatedRequest) -> HttpResponse:
     _dispatcher_or_403(request)
     source = request.POST if request.method == "POST" else request.GET
+    call = calls.open_call(request, source.get("call"))
     lookup = LookupForm(request.GET if "q" in request.GET else None)
     organization = None
     candidates: list[Organization] = []
@@ -127,14 +151,18 @@ def dispatch(request: AuthenticatedRequest) -> HttpResponse:
                         channel=Channel.PHONE,
                         requested_by=request.user,
                         contact=form.cleaned_data["contact"],
+                        diagnostics_confirmed=form.diagnostics_confirmed(),
                     )
                 )
             except RegistrationRefused as e:
                 refusal = e.message
                 for name in e.fields:
+                    name = "diagnostics" if name == "primary_diagnostics" else name
                     if name in form.fields:
                         form.add_error(name, _("Please check this field."))
             else:
+                if call is not None:
+                    finish_call(call=call, outcome=Call.Outcome.REGISTERED, ticket=ticket)
                 messages.success(
                     request,
                     _("Registered as %(number)s. Read this number to the caller.")
@@ -152,7 +180,12 @@ def dispatch(request: AuthenticatedRequest) -> HttpResponse:
         "lookup": lookup,
         "searched": lookup.is_bound,
         "candidates": candidates,
-        "card": organization_card(organization) if organization else None,
+        "card": organization_card(organization, request.user) if organization else None,
+        "call": call,
+        "call_panel": calls.call_panel(call),
+        "start_form": StartCallForm() if call is None else None,
+        "available": is_available(request.user),
+        "consumer_lines": list(consumer_lines()),
         "form": form,
         "refusal_message": refusal,
         "registered": registered,
