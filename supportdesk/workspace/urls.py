@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, queue, reports, ticket
+from supportdesk.workspace.views import dashboard, dispatch, health, queue, reports, ticket
 
 app_name = "workspace"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("dispatch/", dispatch.dispatch, name="dispatch"),
     path("outbox/", health.outbox, name="outbox"),
     path("reports/sla/", reports.sla_report, name="sla_report"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
