@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    "supportdesk.feedback",
     "supportdesk.ops",
     "supportdesk.reports",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
@@ -205,6 +206,9 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# How long the satisfaction rating link of a closure e-mail works (supportdesk/feedback).
+CSAT_LINK_DAYS = int(os.environ.get("CSAT_LINK_DAYS", "30"))
 
 # `supportdesk backup` writes this format: JSON Lines that keeps microseconds (ops/serializer.py).
 SERIALIZATION_MODULES = {"sdjsonl": "supportdesk.ops.serializer"}

@@ -140,6 +140,12 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.filter(organization_id=contact.organization_id)
 
 
+def may_rate_ticket(user: User, ticket: Ticket) -> bool:
+    """The satisfaction rating on the portal: the ticket's own contact only."""
+    contact = contact_of(user)
+    return contact is not None and ticket.contact_id == contact.pk
+
+
 def can_read_sla_reports(user: User) -> bool:
     """Managers and administrators (workspace), an organization's administrator (portal)."""
     if is_agent(user, *MANAGING_ROLES):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/rating/", views.ticket_rate, name="ticket_rate"),
     # Each action on a request is a POST to its own URL under the request's page:
     # tickets/<number>/reply/ (ticket_reply), …/priority/accept/ (ticket_priority_accept), …
     *(
@@ -20,6 +21,7 @@ urlpatterns = [
     ),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("contracts/", views.contracts, name="contracts"),
+    path("rate/<str:token>/", views.rate_by_link, name="csat_rate"),
     path("reports/sla/", views.sla_report, name="sla_report"),
     path("language/", views.language, name="language"),
 ]

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
+from supportdesk.feedback.models import Rating
 from supportdesk.sla import clock
 from supportdesk.sla.models import SlaBreach
 from supportdesk.tickets.models import Ticket, TicketState
@@ -182,3 +183,35 @@ def business_time_stats(
                 if timer is not None and timer.met_at is not None:
                     values.append(timer.consumed_minutes)
     return {"reaction": spread(reaction), "resolution": spread(resolution)}
+
+
+SATISFACTION_GROUPS = {
+    "engineer": ("ticket__owner__user__email",),
+    "team": ("ticket__team__name",),
+    "regulation": ("ticket__regulation__code",),
+}
+
+
+def satisfaction(
+    tickets: QuerySet[Ticket], *, start: dt.datetime, end: dt.datetime, by: str
+) -> list[dict]:
+    """Ratings given in [start, end) per engineer (the ticket's owner), team or regulation:
+    how many, the average score, and how many were 4 or 5. One query."""
+    group = SATISFACTION_GROUPS[by]
+    rows = (
+        Rating.objects.filter(ticket__in=tickets, created_at__gte=start, created_at__lt=end)
+        .values(*group)
+        .annotate(
+            count=Count("id"), average=Avg("score"), satisfied=Count("id", filter=Q(score__gte=4))
+        )
+        .order_by(*group)
+    )
+    return [
+        {
+            "label": row[group[0]] or "—",
+            "count": row["count"],
+            "average": round(row["average"], 2),
+            "satisfied_percent": round(100 * row["satisfied"] / row["count"], 1),
+        }
+        for row in rows
+    ]

@@ -49,6 +49,8 @@ ALLOW_LIST = {
     "api/v1/openapi.json": "the API's schema: no data",
     "api/v1/docs": "the API's documentation page: no data",
     "language/": "the portal's language switch: changes only the user's own language",
+    "rate/": "the closure e-mail's rating link: the signed single-use token is the capability; "
+    "supportdesk/feedback/tests check forged, expired, reused and other tickets' tokens",
 }
 
 # How each URL parameter is filled with alpha's objects; a list requests every value.

@@ -120,3 +120,28 @@ def test_only_managers_see_the_dashboard(client, cast):
     client.force_login(cast.manager)
     response = client.get("/workspace/dashboard/", {"start": "2026-11-30", "end": "2026-11-01"})
     assert response.status_code == 400
+
+
+def test_satisfaction_per_engineer_team_and_regulation(cast):
+    from supportdesk.feedback.models import Rating
+
+    first, second = sep_ticket(cast), sep_ticket(cast)
+    Ticket.objects.filter(pk__in=[first.pk, second.pk]).update(owner=cast.engineer.agent)
+    for ticket, score in ((first, 5), (second, 2)):
+        Rating.objects.create(
+            ticket=ticket,
+            score=score,
+            rated_by=cast.customer_alpha,
+            source="portal",
+            created_at=NOW,
+        )
+    start, end = NOW - HOUR, NOW + HOUR
+    rows = dashboard.satisfaction(Ticket.objects.all(), start=start, end=end, by="engineer")
+    assert rows == [
+        {"label": cast.engineer.email, "count": 2, "average": 3.5, "satisfied_percent": 50.0}
+    ]
+    by_regulation = dashboard.satisfaction(
+        Ticket.objects.all(), start=start, end=end, by="regulation"
+    )
+    assert [(r["label"], r["count"]) for r in by_regulation] == [("000", 2)]
+    assert dashboard.satisfaction(Ticket.objects.all(), start=end, end=end + HOUR, by="team") == []

@@ -76,5 +76,9 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         },
         "stats": numbers.business_time_stats(tickets, start=period[0], end=period[1], now=now),
         "load": numbers.engineer_load(tickets, now=now),
+        "satisfaction": {
+            by: numbers.satisfaction(tickets, start=period[0], end=period[1], by=by)
+            for by in numbers.SATISFACTION_GROUPS
+        },
     }
     return render(request, "workspace/dashboard.html", context, status=status)
