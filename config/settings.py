@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "supportdesk.api",
     "supportdesk.demo",
     "supportdesk.feedback",
+    "supportdesk.kb",
     "supportdesk.ops",
     "supportdesk.reports",
     # Only for the commands that wire the project together (runworker): see config/apps.py.

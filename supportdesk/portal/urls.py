@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.portal import views
+from supportdesk.portal import kb_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,9 @@ urlpatterns = [
     ),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("contracts/", views.contracts, name="contracts"),
+    path("kb/", kb_views.kb_search, name="kb_search"),
+    path("kb/suggest/", kb_views.kb_suggest, name="kb_suggest"),
+    path("kb/<int:pk>/", kb_views.kb_article, name="kb_article"),
     path("rate/<str:token>/", views.rate_by_link, name="csat_rate"),
     path("reports/sla/", views.sla_report, name="sla_report"),
     path("language/", views.language, name="language"),

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from supportdesk.contracts.models import Contract
 from supportdesk.feedback.models import Rating
 from supportdesk.feedback.services import RatingError, is_rateable, rate_ticket, ticket_for_token
 from supportdesk.formatting import format_minutes
+from supportdesk.kb.services import note_submission
 from supportdesk.portal.forms import (
     ConfirmSolutionForm,
     CustomerReplyForm,
@@ -142,6 +144,16 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     wanted = (data or request.GET).get("contract")
     contract = next((c for c in contract_list if str(c.pk) == wanted), contract_list[0])
     form = RequestForm(data, contracts=contracts, contract=contract, contact=contact)
+    # Knowledge base suggestions while the subject is typed (templates/portal/kb_suggestions.html).
+    form.fields["subject"].widget.attrs.update(
+        {
+            "hx-get": reverse("kb_suggest"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#kb-suggestions",
+            "hx-swap": "innerHTML",
+            "autocomplete": "off",
+        }
+    )
     refusal = None
     if data is not None and form.is_valid():
         try:
@@ -164,6 +176,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
                 if name in form.fields:
                     form.add_error(name, hint)
         else:
+            note_submission(session_key=request.session.session_key or "", ticket=ticket)
             messages.success(
                 request, _("Your request is registered as %(number)s.") % {"number": ticket.number}
             )

@@ -22,6 +22,7 @@ urlpatterns = [
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
+    path("tickets/<str:number>/kb-draft/", reports.kb_draft, name="ticket_kb_draft"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     *(
         path(

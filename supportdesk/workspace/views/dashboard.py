@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
+from supportdesk.kb.services import deflection
 from supportdesk.reports import dashboard as numbers
 
 
@@ -76,6 +77,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         },
         "stats": numbers.business_time_stats(tickets, start=period[0], end=period[1], now=now),
         "load": numbers.engineer_load(tickets, now=now),
+        "deflection": deflection(start=period[0], end=period[1]),
         "satisfaction": {
             by: numbers.satisfaction(tickets, start=period[0], end=period[1], by=by)
             for by in numbers.SATISFACTION_GROUPS
