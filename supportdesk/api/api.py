@@ -6,9 +6,11 @@ Handlers are schema in → one service or access query → schema out. Errors ar
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -28,7 +30,9 @@ from supportdesk.api.schemas import (
 )
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
+from supportdesk.inputs import IDEMPOTENCY_KEY
 from supportdesk.regulations.models import Channel
+from supportdesk.tickets import search
 from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.queries import decode_cursor, encode_cursor
 from supportdesk.tickets.registration import (
@@ -37,18 +41,28 @@ from supportdesk.tickets.registration import (
     register_ticket,
 )
 
+# A token's last use is written at most this often: not one UPDATE per API call.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        # The user comes with their contact or agent row (either may be absent), which every
+        # handler asks for through access.contact_of / agent_of: one query for all three.
         row = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user__contact", "user__agent")
             .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        # The middleware saw no session user: answer in the account's language, as the pages do.
+        translation.activate(row.user.language)
+        request.LANGUAGE_CODE = row.user.language
         return row.user
 
 
@@ -114,6 +128,8 @@ RELATED = ("priority", "product", "level", "organization")
     "/tickets",
     response={201: TicketOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Register a ticket",
+    description="Send an `Idempotency-Key` header (up to 64 letters, digits, `-_:.`) to make "
+    "a retry safe: the same key from the same user answers with the ticket it registered.",
 )
 def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     contact = access.contact_of(request.user)
@@ -121,7 +137,17 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
         return _error(
             request, 403, "forbidden", _("Only customer contacts register tickets through the API.")
         )
-    product = Product.objects.filter(code=payload.product).first() if payload.product else None
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+        return _error(
+            request,
+            422,
+            "invalid",
+            _("Idempotency-Key: up to 64 letters, digits and - _ : . characters."),
+            ["Idempotency-Key"],
+        )
+    products = Product.objects.select_related("line")
+    product = products.filter(code=payload.product).first() if payload.product else None
     if payload.product and product is None:
         return _error(
             request,
@@ -145,6 +171,7 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
             subject=payload.subject,
             description=payload.description,
             priority_code=payload.priority,
+            idempotency_key=key,
         )
     )
     # The registered ticket carries its priority, product, level and organization already.
@@ -157,7 +184,8 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     summary="Tickets I may see",
 )
 def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
-    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
+    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``. With ``q``: the
+    best matches first, one page."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
     if filters.state == "open":
         tickets = tickets.exclude(state=TicketState.CLOSED)
@@ -174,6 +202,9 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
         tickets = (
             tickets.filter(owner=agent) if agent else tickets.filter(contact__user=request.user)
         )
+    if filters.q and search.clean(filters.q):
+        found = search.search(request.user, filters.q, within=tickets, limit=filters.limit)
+        return {"items": [TicketOut.from_ticket(hit.ticket) for hit in found], "next_cursor": None}
     if filters.cursor:
         after = decode_cursor(filters.cursor)
         if after is None or after[0] is None:
@@ -194,10 +225,14 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
 
 @api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
 def get_ticket(request: AuthenticatedRequest, number: str):
-    ticket = access.access_ticket(request.user, number, related=RELATED)
+    ticket = access.access_ticket(
+        request.user, number, related=(*RELATED, "contract", "license_key")
+    )
     events = access.timeline_events(ticket, request.user)
     data = TicketOut.from_ticket(ticket)
     data["description"] = ticket.description
+    data["support_id"] = ticket.contract.support_id
+    data["license_key"] = ticket.license_key.key if ticket.license_key else None
     data["timeline"] = [
         {
             "at": event.created_at,

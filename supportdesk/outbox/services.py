@@ -6,25 +6,43 @@ after commit, with retries. A rolled-back change therefore never sends its e-mai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from supportdesk.outbox.models import OutboxMessage
+from supportdesk.outbox.models import SUBJECT_MAX_LENGTH, OutboxMessage, Resend
+
+# The template engine without autoescaping (config/settings.py TEMPLATES).
+TEXT_ENGINE = "text"
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (no CR, LF or other line breaks: nothing can start a header) and at
+    most ``limit`` characters, cut at a word with an ellipsis when it is longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``."""
+    """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``.
+
+    The subject and the text part are plain text, rendered without HTML escaping (the ``text``
+    template engine): a customer's "Q&A <draft>" arrives as typed. Only the HTML part escapes."""
     with translation.override(language):
-        subject: str = render_to_string(f"emails/{template}/subject.txt", context)
-        text = render_to_string(f"emails/{template}/body.txt", context)
+        subject = render_to_string(f"emails/{template}/subject.txt", context, using=TEXT_ENGINE)
+        text = render_to_string(f"emails/{template}/body.txt", context, using=TEXT_ENGINE)
         html = render_to_string(f"emails/{template}/body.html", context)
     # A subject is one line, whatever a template or a customer-typed value put into it.
-    subject = " ".join(subject.split())
-    return subject, text, html
+    return one_line(subject, SUBJECT_MAX_LENGTH), text, html
 
 
 def enqueue_email(
@@ -34,6 +52,7 @@ def enqueue_email(
     language: str,
     context: dict[str, Any],
     ticket: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Render one of our e-mail templates and write it into the outbox (see enqueue_message)."""
     subject, text, html = render_email(template=template, language=language, context=context)
@@ -45,6 +64,7 @@ def enqueue_email(
         body_text=text,
         body_html=html,
         ticket=ticket,
+        headers=headers,
     )
 
 
@@ -57,6 +77,7 @@ def enqueue_message(
     body_text: str,
     body_html: str = "",
     ticket: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Write one rendered e-mail into the outbox. Must run inside the transaction of the change."""
     if not transaction.get_connection().in_atomic_block:
@@ -65,9 +86,58 @@ def enqueue_message(
         template=template,
         recipients=list(recipients),
         language=language,
-        subject=" ".join(subject.split()),
+        subject=one_line(subject, SUBJECT_MAX_LENGTH),
         body_text=body_text,
         body_html=body_html,
         ticket=ticket,
+        headers=dict(headers or {}),
         next_attempt_at=timezone.now(),
     )
+
+
+class ResendRefused(Exception):
+    """The message cannot be re-sent now; the text says why."""
+
+
+def resend_message(*, message_id: int, actor: Any) -> OutboxMessage:
+    """Deliver a failed (or slow-scheduled) message again, from a fresh retry budget.
+
+    The caller has checked that ``actor`` is a manager or administrator (access.MANAGING_ROLES). A
+    ``Resend`` row records who asked, when, and what the message had failed with; the relay
+    picks the row up at its next pass. A sent message, or one a relay is delivering right now,
+    is refused: re-sending those could deliver twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            raise OutboxMessage.DoesNotExist
+        if message.state == OutboxMessage.State.SENT:
+            raise ResendRefused(_("This e-mail was delivered already."))
+        if message.claimed_until is not None and message.claimed_until > now:
+            raise ResendRefused(_("A relay is delivering this e-mail right now."))
+        if message.state == OutboxMessage.State.PENDING and message.slow_since is None:
+            raise ResendRefused(_("This e-mail is already being retried."))
+        Resend.objects.create(
+            message=message,
+            requested_at=now,
+            requested_by=actor,
+            previous_state=message.state,
+            previous_attempts=message.attempts,
+            previous_error=message.last_error,
+        )
+        message.state = OutboxMessage.State.PENDING
+        message.attempts = 0
+        message.slow_since = None
+        message.permanent_failure = False
+        message.next_attempt_at = now
+        message.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "slow_since",
+                "permanent_failure",
+                "next_attempt_at",
+            ]
+        )
+    return message

@@ -11,13 +11,16 @@ from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
-from supportdesk.contracts.models import Contract
+from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.formatting import format_date
-from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
+from supportdesk.regulations.models import DiagnosticsItem, RegistrationField
+from supportdesk.regulations.rules import compiled_rules
 from supportdesk.tickets import actions
+from supportdesk.tickets.attachments import AttachmentRejected, allowed_types, check_file
 from supportdesk.tickets.models import Escalation, Ticket
 from supportdesk.ui.forms import (
     LabelledModelChoiceField,
@@ -57,18 +60,13 @@ class RegulationLayout:
     """Which registration fields a regulation requires, and which are alternatives."""
 
     def __init__(self, regulation) -> None:
-        self.groups: dict[str, list[str]] = {}
-        for required in regulation.required_fields.all():
-            self.groups.setdefault(required.any_of_group or required.field, []).append(
-                required.field
-            )
-        self.required = {
-            name for names in self.groups.values() if len(names) == 1 for name in names
-        }
+        # From the regulation's compiled rules: no query while its version stands.
+        self.groups: list[tuple[str, ...]] = list(compiled_rules(regulation).required_groups)
+        self.required = {name for names in self.groups if len(names) == 1 for name in names}
         self.alternatives = [
-            sorted(names, key=FIELD_ORDER.index) for names in self.groups.values() if len(names) > 1
+            sorted(names, key=FIELD_ORDER.index) for names in self.groups if len(names) > 1
         ]
-        self.mentioned = {name for names in self.groups.values() for name in names}
+        self.mentioned = {name for names in self.groups for name in names}
 
     def group_of(self, name: str) -> list[str] | None:
         for names in self.alternatives:
@@ -86,6 +84,9 @@ class RequestForm(RegistrationFields):
     diagnostics = forms.MultipleChoiceField(
         label=_("Primary diagnostics"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Checked here by the regulation's rules (type by content, size), so a refused file is
+    # told before anything is registered; registration stores them in its transaction.
+    attachments = MultipleFileField(label=_("Attach files"))
 
     field_order = ["contract", *RegistrationFields.base_fields]
 
@@ -114,8 +115,10 @@ class RequestForm(RegistrationFields):
         )
         self.level_name = contract.level.tr("name")
         self.regulation_name = regulation.display_name
-        product_field.queryset = contract.products.filter(line__is_consumer=False)
-        self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
+        product_field.queryset = contract.products.filter(line__is_consumer=False).select_related(
+            "line"
+        )
+        self.priorities = list(compiled_rules(regulation).priorities.values())
         cast(forms.ChoiceField, self.fields["priority"]).choices = priority_choices(self.priorities)
         self.diagnostics_items = (
             list(
@@ -136,7 +139,11 @@ class RequestForm(RegistrationFields):
         cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
-        self.has_license_keys = contract.license_keys.exists()
+        if not self.is_bound and self.license_keys:
+            # Offer the contract's keys to pick from (a datalist); its only key is filled in.
+            self.fields["license_key"].widget.attrs["list"] = "license-keys"
+            if len(self.license_keys) == 1:
+                self.initial.setdefault("license_key", self.license_keys[0].key)
         if not self.is_bound:
             products = list(product_field.queryset[:2])
             if len(products) == 1:
@@ -146,9 +153,17 @@ class RequestForm(RegistrationFields):
             self.initial.setdefault("support_contact_id", contact.support_contact_id or "")
             if self.priorities and RegistrationField.PRIORITY not in self.layout.required:
                 self.initial.setdefault("priority", self.priorities[-1].code)
-        for name in self.shown_fields():
-            if name in self.layout.required:
-                self.fields[name].widget.attrs["required"] = True
+        # Required fields are always shown (required ⊂ mentioned).
+        for name in self.layout.required:
+            self.fields[name].widget.attrs["required"] = True
+
+    @cached_property
+    def has_license_keys(self) -> bool:
+        return self.contract_obj.license_keys.exists()
+
+    @cached_property
+    def license_keys(self) -> list[LicenseKey]:
+        return list(self.contract_obj.license_keys.select_related("product").order_by("key"))
 
     def shown_fields(self) -> list[str]:
         shown = set(ALWAYS_SHOWN) | self.layout.mentioned
@@ -217,6 +232,25 @@ class RequestForm(RegistrationFields):
                 _("This is not the Support ID of the chosen contract. Choose that contract above.")
             )
         return value
+
+    @property
+    def attachments_help(self) -> str:
+        return _("Up to %(limit)s MB per file; accepted types: %(types)s.") % {
+            "limit": self.regulation.max_attachment_mb,
+            "types": ", ".join(sorted(allowed_types(self.regulation))),
+        }
+
+    def clean_attachments(self) -> list[Any]:
+        uploads = self.cleaned_data.get("attachments") or []
+        problems = []
+        for upload in uploads:
+            try:
+                check_file(upload, regulation=self.regulation)
+            except AttachmentRejected as refusal:
+                problems.append(refusal.message)
+        if problems:
+            raise forms.ValidationError(problems)
+        return uploads
 
     def clean_diagnostics(self) -> list[str]:
         confirmed = self.cleaned_data["diagnostics"]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -44,7 +44,7 @@ from supportdesk.portal.forms import (
     WithdrawForm,
 )
 from supportdesk.regulations.models import Channel, Priority, SlaTarget, SupportLevel
-from supportdesk.tickets import attachments
+from supportdesk.tickets import attachments, search
 from supportdesk.tickets.actions import available_actions
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketState
 from supportdesk.tickets.queries import (
@@ -54,7 +54,7 @@ from supportdesk.tickets.queries import (
     ticket_for_page,
 )
 from supportdesk.tickets.registration import RegistrationRefused, register_ticket
-from supportdesk.tickets.timeline import attachments_of, timeline_items
+from supportdesk.tickets.timeline import attachments_of, proposed_solution, timeline_items
 from supportdesk.ui.actions import FormAction, form_error, run_action
 from supportdesk.ui.forms import (
     AcceptProposalForm,
@@ -90,7 +90,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
-    state = request.GET.get("state", "open")
+    text = search.clean(request.GET.get("q", ""))
+    state = request.GET.get("state", "all" if text else "open")
     if state not in STATE_FILTERS:
         state = "open"
     tickets = (
@@ -98,10 +99,19 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         .filter(STATE_FILTERS[state])
         .select_related("product", "priority", "contact__user")
     )
-    rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
+    hits: dict[int, search.Hit] = {}
+    if text:
+        # The same access rules: the customer's own (or organization's) tickets, never a note.
+        found = search.search(request.user, text, within=tickets)
+        rows, next_cursor = [hit.ticket for hit in found], None
+        hits = {hit.ticket.pk: hit for hit in found}
+    else:
+        rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
     contact = access.contact_of(request.user)
     context = {
         "tickets": rows,
+        "rows": [(ticket, hits.get(ticket.pk)) for ticket in rows],
+        "q": text,
         "state": state,
         "next_url": (
             f"?{urlencode({'state': state, 'after': next_cursor})}" if next_cursor else None
@@ -109,9 +119,10 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         "is_first_page": not request.GET.get("after"),
         "show_contact": contact is None or contact.is_org_admin,
         "state_filters": [
-            ("open", _("Open")),
-            ("closed", _("Closed")),
-            ("all", _("All")),
+            # One grammatical form for the three: "open / closed / all requests".
+            ("open", pgettext("requests filter", "Open")),
+            ("closed", pgettext("requests filter", "Closed")),
+            ("all", pgettext("requests filter", "All")),
         ],
     }
     return render(request, "portal/ticket_list.html", context)
@@ -143,7 +154,14 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     wanted = (data or request.GET).get("contract")
     contract = next((c for c in contract_list if str(c.pk) == wanted), contract_list[0])
-    form = RequestForm(data, contracts=contracts, contract=contract, contact=contact)
+    files = request.FILES if request.method == "POST" else None
+    # "New request with this key" on the contracts page: the key, if it is the contract's.
+    wanted_key = request.GET.get("license_key", "")
+    known = contract_keys(contract, wanted_key)
+    initial = {"license_key": wanted_key} if wanted_key in known else {}
+    form = RequestForm(
+        data, files, initial=initial, contracts=contracts, contract=contract, contact=contact
+    )
     # Knowledge base suggestions while the subject is typed (templates/portal/kb_suggestions.html).
     form.fields["subject"].widget.attrs.update(
         {
@@ -192,6 +210,13 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx and request.method == "GET":
         template += "#request-fields"
     return render(request, template, context)
+
+
+def contract_keys(contract: Contract, wanted: str) -> set[str]:
+    """``{wanted}`` if it is one of the contract's license keys, else empty (no query for "")."""
+    if not wanted:
+        return set()
+    return set(contract.license_keys.filter(key=wanted).values_list("key", flat=True))
 
 
 # The customer's ticket page and its actions -----------------------------------------------------
@@ -278,6 +303,7 @@ def _customer_page(
         "forms": forms,
         "proposal": proposal,
         "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
+        "solution": proposed_solution(events),
         "error": error,
     }
     return render(request, "portal/ticket_detail.html", context, status=status)
@@ -317,7 +343,7 @@ def contracts(request: AuthenticatedRequest) -> HttpResponse:
     for contract in (
         access.visible_contracts(request.user)
         .select_related("level", "regulation__calendar")
-        .prefetch_related("products")
+        .prefetch_related("products", "license_keys__product")
         .order_by("-valid_to", "support_id")
     ):
         level = contract.level
@@ -365,7 +391,7 @@ def _channels(level: SupportLevel) -> list[dict]:
     channels: dict[str, set[str]] = {}
     for rule in allowed_channel_rules(level=level).select_related("product_line"):
         lines = channels.setdefault(rule.channel, set())
-        lines.add(rule.product_line.name if rule.product_line else "")
+        lines.add(rule.product_line.display_name if rule.product_line else "")
     return [
         {
             "name": str(Channel(code).label),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dashboard, dispatch, health, queue, reports, ticket
+from supportdesk.workspace.views import dashboard, dispatch, health, queue, reports, speed, ticket
 
 app_name = "workspace"
 
@@ -21,8 +21,10 @@ urlpatterns = [
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
+    path("outbox/resend/", health.outbox_resend, name="outbox_resend"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
     path("tickets/<str:number>/kb-draft/", reports.kb_draft, name="ticket_kb_draft"),
+    path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     *(
         path(

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tickets', '0010_report_indexes'),
+        ('tickets', '0013_report_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
