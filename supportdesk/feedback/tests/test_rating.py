@@ -15,9 +15,9 @@ from supportdesk.tickets.tests.helpers import NOW, sep_ticket
 def closed(cast, reason=CloseReason.NO_RESPONSE) -> Ticket:
     ticket = sep_ticket(cast)
     actions.take_ticket(ticket=ticket, actor=cast.engineer)
-    return actions.close_ticket(
-        ticket=ticket, actor=cast.manager, close_reason=reason, reason="Done"
-    )
+    # No response: only the silence sweep closes so (actor None); not entitled: the working agent.
+    actor = None if reason == CloseReason.NO_RESPONSE else cast.engineer
+    return actions.close_ticket(ticket=ticket, actor=actor, close_reason=reason, reason="Done")
 
 
 def link_path(ticket: Ticket, score: int = 4) -> str:
