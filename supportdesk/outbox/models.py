@@ -24,6 +24,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # A row written without its text (``outbox.services.defer_email``): the template's context,
+    # rendered by the relay just before the first delivery, then cleared.
+    context = models.JSONField(_("context to render"), null=True, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
     )
@@ -58,6 +61,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.context is None
 
     @property
     def message_id(self) -> str:

@@ -33,6 +33,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from supportdesk.outbox.models import DeliveryAttempt, OutboxMessage
+from supportdesk.outbox.services import render_deferred
 from supportdesk.outbox.tokens import reply_address_for
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ def deliver_due(
                     stage = "connect"
                     connection.open()
                     connected = True
+                stage = "render"
+                message = render_deferred(message)
                 stage = "send"
                 if connection.send_messages([build_email(message)]) != 1:
                     raise RuntimeError("the e-mail backend accepted no message (no recipients?)")

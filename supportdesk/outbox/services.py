@@ -6,6 +6,7 @@ after commit, with retries. A rolled-back change therefore never sends its e-mai
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -93,6 +94,85 @@ def enqueue_message(
         headers=dict(headers or {}),
         next_attempt_at=timezone.now(),
     )
+
+
+# --- Deferred rendering ---------------------------------------------------------------------
+#
+# Rendering a template triplet costs milliseconds; a sweep that fires thousands of deadlines at
+# once writes its rows with the context instead, and the relay renders each one just before its
+# first delivery (``render_deferred``). The row still commits with the change that caused it.
+# The context holds plain JSON values and datetimes; the ticket is the row's own foreign key.
+
+_DATETIME = "__datetime__"
+
+
+def freeze_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as JSON: datetimes tagged; anything else must be JSON already."""
+    frozen: dict[str, Any] = {}
+    for key, value in context.items():
+        if isinstance(value, dt.datetime):
+            frozen[key] = {_DATETIME: value.isoformat()}
+        elif value is None or isinstance(value, str | int | float | bool | list):
+            frozen[key] = value
+        else:
+            raise TypeError(f"deferred e-mail context {key!r}: {type(value).__name__}")
+    return frozen
+
+
+def thaw_context(frozen: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: dt.datetime.fromisoformat(value[_DATETIME])
+        if isinstance(value, dict) and _DATETIME in value
+        else value
+        for key, value in frozen.items()
+    }
+
+
+def defer_email(
+    *,
+    template: str,
+    recipients: Sequence[str],
+    language: str,
+    context: dict[str, Any],
+    ticket: Any = None,
+) -> OutboxMessage:
+    """An unsaved outbox row that the relay renders at delivery (``ticket`` is in its context
+    as ``ticket``). Write it with ``enqueue_deferred`` inside the change's transaction."""
+    return OutboxMessage(
+        template=template,
+        recipients=list(recipients),
+        language=language,
+        subject="",
+        body_text="",
+        context=freeze_context(context),
+        ticket=ticket,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def enqueue_deferred(messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """Write rows made by ``defer_email`` in one statement. Must run inside the transaction of
+    the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue_deferred must run inside the transaction that caused it")
+    return OutboxMessage.objects.bulk_create(messages)
+
+
+def render_deferred(message: OutboxMessage) -> OutboxMessage:
+    """Render a deferred row's text from its context and store it (the relay, before sending);
+    a rendered row is returned as it is."""
+    if message.context is None:
+        return message
+    context = {**thaw_context(message.context), "ticket": message.ticket}
+    subject, text, html = render_email(
+        template=message.template, language=message.language, context=context
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        subject=subject[:300], body_text=text, body_html=html, context=None
+    )
+    message.subject, message.body_text, message.body_html = subject[:300], text, html
+    message.context = None
+    return message
 
 
 class ResendRefused(Exception):

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 
+from supportdesk.outbox.relay import deliver_due
 from supportdesk.sla.models import SlaBreach, SlaFiring
 from supportdesk.sla.sweep import sweep_sla
 from supportdesk.sla.tasks import sweep_sla as sweep_task
@@ -91,6 +92,9 @@ def test_owner_hears_of_a_breach_in_their_language(cast):
     assert mails(ticket, "sla_warning", "sla_breach") == [
         ("sla_breach", ["john@support.example"], "en")
     ]
+    # The sweep leaves the text to the relay, which renders it just before sending.
+    assert ticket.outbox.get(template="sla_breach").body_text == ""
+    assert deliver_due(now=msk(2026, 11, 23, 10, 5)).sent >= 1
     message = ticket.outbox.get(template="sla_breach")
     assert "missed its reaction time" in message.body_text
     assert "23 November 2026, 07:00 (Europe/London)" in message.body_text
