@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    "supportdesk.feedback",
+    "supportdesk.kb",
     "supportdesk.ops",
     "supportdesk.reports",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
@@ -248,6 +250,9 @@ OUTBOX_SLOW_RETRY_SECONDS = int(os.environ.get("OUTBOX_SLOW_RETRY_SECONDS", "360
 OUTBOX_SLOW_RETRY_HOURS = int(os.environ.get("OUTBOX_SLOW_RETRY_HOURS", "72"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# How long the satisfaction rating link of a closure e-mail works (supportdesk/feedback).
+CSAT_LINK_DAYS = int(os.environ.get("CSAT_LINK_DAYS", "30"))
 
 # `supportdesk backup` writes this format: JSON Lines that keeps microseconds (ops/serializer.py).
 SERIALIZATION_MODULES = {"sdjsonl": "supportdesk.ops.serializer"}

@@ -12,11 +12,13 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.contracts.models import Contract
+from supportdesk.kb.models import Article
 from supportdesk.tickets.models import Attachment, RefusedRegistration, Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -138,6 +140,28 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     if contact is None:
         return Contract.objects.none()
     return Contract.objects.filter(organization_id=contact.organization_id)
+
+
+def visible_articles(user: User | AnonymousUser) -> QuerySet[Article]:
+    """Knowledge base: everyone the published public articles; signed-in customers and agents
+    the customers-only ones too; agents also the drafts."""
+    articles = Article.objects.all()
+    if not isinstance(user, User):
+        return articles.filter(
+            status=Article.Status.PUBLISHED, visibility=Article.Visibility.PUBLIC
+        )
+    if is_agent(user):
+        return articles
+    articles = articles.filter(status=Article.Status.PUBLISHED)
+    if contact_of(user) is None:
+        return articles.filter(visibility=Article.Visibility.PUBLIC)
+    return articles
+
+
+def may_rate_ticket(user: User, ticket: Ticket) -> bool:
+    """The satisfaction rating on the portal: the ticket's own contact only."""
+    contact = contact_of(user)
+    return contact is not None and ticket.contact_id == contact.pk
 
 
 def may_handle_incoming_mail(user: User) -> bool:

@@ -53,6 +53,11 @@ class DeskCollector(Collector):
             value=health["retrying"],
         )
         yield GaugeMetricFamily(
+            "supportdesk_outbox_slow",
+            "Pending e-mails on the slow (hourly) retry schedule.",
+            value=health.get("slow", 0),
+        )
+        yield GaugeMetricFamily(
             "supportdesk_outbox_failed",
             "E-mails given up after the last allowed attempt.",
             value=health["failed"],

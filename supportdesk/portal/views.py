@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -33,7 +35,10 @@ from supportdesk.contracts.entitlements import (
     hotlines_for,
 )
 from supportdesk.contracts.models import Contract
+from supportdesk.feedback.models import Rating
+from supportdesk.feedback.services import RatingError, is_rateable, rate_ticket, ticket_for_token
 from supportdesk.formatting import format_minutes
+from supportdesk.kb.services import note_submission
 from supportdesk.portal.forms import (
     ConfirmSolutionForm,
     CustomerReplyForm,
@@ -182,6 +187,16 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     form = RequestForm(
         data, files, initial=initial, contracts=contracts, contract=contract, contact=contact
     )
+    # Knowledge base suggestions while the subject is typed (templates/portal/kb_suggestions.html).
+    form.fields["subject"].widget.attrs.update(
+        {
+            "hx-get": reverse("kb_suggest"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#kb-suggestions",
+            "hx-swap": "innerHTML",
+            "autocomplete": "off",
+        }
+    )
     refusal = None
     if data is not None and form.is_valid():
         try:
@@ -204,6 +219,7 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
                 if name in form.fields:
                     form.add_error(name, hint)
         else:
+            note_submission(session_key=request.session.session_key or "", ticket=ticket)
             messages.success(
                 request, _("Your request is registered as %(number)s.") % {"number": ticket.number}
             )
@@ -311,6 +327,7 @@ def _customer_page(
     events = timeline_items(ticket, request.user)
     context = {
         "ticket": ticket,
+        "rating": _rating_block(request.user, ticket),
         "events": events,
         "attachments": attachments_of(events),
         "forms": forms,
@@ -445,3 +462,88 @@ def sla_report(request: AuthenticatedRequest) -> HttpResponse:
     if not access.can_read_sla_reports(request.user):
         raise PermissionDenied
     return sla_report_page(request, url_name="sla_report")
+
+
+# --- Satisfaction rating ------------------------------------------------------------------
+
+
+class RatingForm(django_forms.Form):
+    score = django_forms.TypedChoiceField(
+        label=gettext_lazy("Your score"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=django_forms.RadioSelect,
+    )
+    comment = django_forms.CharField(
+        label=gettext_lazy("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=django_forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _rating_block(user: User, ticket: Ticket) -> dict | None:
+    """What the request page shows about the rating: the rating, the form, or nothing."""
+    if not is_rateable(ticket) or not access.may_rate_ticket(user, ticket):
+        return None
+    existing = Rating.objects.filter(ticket=ticket).first()
+    return {"existing": existing, "form": None if existing else RatingForm()}
+
+
+@login_required
+@require_POST
+def ticket_rate(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    """The contact rates their closed request on the portal."""
+    ticket = access.access_ticket(request.user, number)
+    if not access.may_rate_ticket(request.user, ticket):
+        raise PermissionDenied
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error(form))
+        return redirect("ticket_detail", number=ticket.number)
+    try:
+        rate_ticket(
+            ticket=ticket,
+            rated_by=request.user,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+            source=Rating.Source.PORTAL,
+        )
+    except RatingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("ticket_detail", number=ticket.number)
+
+
+def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The rating link of the closure e-mail: GET shows the chosen score with a comment box (a
+    link scanner that follows the link records nothing), POST records it. No sign-in needed:
+    the signed, single-use, expiring token is the capability (supportdesk/feedback/services.py)."""
+    try:
+        ticket = ticket_for_token(token)
+    except RatingError as error:
+        return render(request, "portal/rate.html", {"error": error.message}, status=error.status)
+    if Rating.objects.filter(ticket=ticket).exists():
+        done = _("This request has already been rated. Thank you!")
+        return render(request, "portal/rate.html", {"ticket": ticket, "done": done}, status=409)
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            try:
+                rate_ticket(
+                    ticket=ticket,
+                    rated_by=ticket.contact.user,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                    source=Rating.Source.EMAIL,
+                )
+            except RatingError as error:
+                context = {"ticket": ticket, "error": error.message}
+                return render(request, "portal/rate.html", context, status=error.status)
+            context = {"ticket": ticket, "done": _("Thank you for your rating.")}
+            return render(request, "portal/rate.html", context)
+        return render(request, "portal/rate.html", {"ticket": ticket, "form": form}, status=422)
+    score = request.GET.get("score", "")
+    form = RatingForm(initial={"score": int(score)} if score in {"1", "2", "3", "4", "5"} else {})
+    return render(request, "portal/rate.html", {"ticket": ticket, "form": form})

@@ -37,6 +37,10 @@ ALLOW_LIST = {
     # administrator's organization; the link's token is hashed (membership/tests/test_joining.py).
     "organization/": "the organization administrator's own organization only",
     "join/": "a request to join / an invitation link for the signed-in user's own account",
+    "kb/": "the knowledge base: articles belong to no organization; who sees drafts and "
+    "customers-only articles is tested in supportdesk/kb/tests",
+    "rate/": "the closure e-mail's rating link: the signed single-use token is the capability; "
+    "supportdesk/feedback/tests check forged, expired, reused and other tickets' tokens",
 }
 
 # How each URL parameter is filled with alpha's objects; a list requests every value.

@@ -168,6 +168,12 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["contact", "-registered_at", "-id"], name="ticket_contact_recent"),
             models.Index(fields=["team", "state"], name="ticket_team_state"),
+            # Reports: tickets registered or closed in a period (the dashboard's daily flow,
+            # compliance per period).
+            models.Index(fields=["registered_at"], name="ticket_registered"),
+            models.Index(
+                fields=["closed_at"], condition=Q(closed_at__isnull=False), name="ticket_closed"
+            ),
             # SLA: the sweep reads only due rows; the queue sorts open tickets by nearest deadline.
             models.Index(
                 fields=["sla_next_check_at"],

@@ -2,6 +2,7 @@ from django.urls import path
 
 from supportdesk.workspace.views import (
     calls,
+    dashboard,
     dispatch,
     health,
     mail,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("outbox/", health.outbox, name="outbox"),
     path("reports/sla/", reports.sla_report, name="sla_report"),
     path("sales/", sales.leads, name="sales_leads"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("mail/html/", mail.mail_html, name="mail_html"),
     path("outbox/resend/", health.outbox_resend, name="outbox_resend"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
+    path("tickets/<str:number>/kb-draft/", reports.kb_draft, name="ticket_kb_draft"),
     path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     *(

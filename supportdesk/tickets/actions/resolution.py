@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
+from supportdesk.feedback.services import is_rateable, rating_links
 from supportdesk.tickets.actions.base import (
     State,
     TicketActionError,
@@ -246,6 +247,11 @@ def _close(
     notify_customer(
         ticket,
         "ticket_closed",
-        {"close_reason_label": CloseReason(close_reason).label, "reason": reason},
+        {
+            "close_reason_label": CloseReason(close_reason).label,
+            "reason": reason,
+            # One-click satisfaction rating (supportdesk/feedback): signed, single use, expiring.
+            "rating_links": rating_links(ticket) if is_rateable(ticket) else [],
+        },
     )
     return save(ticket, fields, now)
