@@ -52,15 +52,20 @@ INSTALLED_APPS = [
     "supportdesk.tickets",
     "supportdesk.sla",
     "supportdesk.outbox",
+    "supportdesk.mail",
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    "supportdesk.ops",
+    "supportdesk.reports",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
     "config",
 ]
 
 MIDDLEWARE = [
+    # First, so that the latency it measures includes every other middleware.
+    "supportdesk.ops.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,6 +193,10 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@localhost>")
+# Incoming mail (docs/email.md): larger messages go to quarantine unread; automatic answers to one
+# address at most this many per hour (a loop with another robot stops there).
+MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
+MAIL_AUTO_ANSWERS_PER_HOUR = int(os.environ.get("MAIL_AUTO_ANSWERS_PER_HOUR", "5"))
 
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.
@@ -199,13 +208,42 @@ CELERY_TASK_ALWAYS_EAGER = False
 TICKET_NUMBER_FORMAT = os.environ.get("TICKET_NUMBER_FORMAT", "SD-{year}-{seq:06d}")
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+# After the fast retries: one attempt per OUTBOX_SLOW_RETRY_SECONDS for OUTBOX_SLOW_RETRY_HOURS.
+OUTBOX_SLOW_RETRY_SECONDS = int(os.environ.get("OUTBOX_SLOW_RETRY_SECONDS", "3600"))
+OUTBOX_SLOW_RETRY_HOURS = int(os.environ.get("OUTBOX_SLOW_RETRY_HOURS", "72"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# `supportdesk backup` writes this format: JSON Lines that keeps microseconds (ops/serializer.py).
+SERIALIZATION_MODULES = {"sdjsonl": "supportdesk.ops.serializer"}
+
+# Operations (docs/operations.md): /readyz thresholds and who may read /metrics.
+READY_OUTBOX_MAX_AGE = int(os.environ.get("READY_OUTBOX_MAX_AGE", "900"))
+READY_SWEEP_MAX_LAG = int(os.environ.get("READY_SWEEP_MAX_LAG", "300"))
+READY_BROKER_TIMEOUT = float(os.environ.get("READY_BROKER_TIMEOUT", "2"))
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_AT_RISK_SECONDS = int(os.environ.get("METRICS_AT_RISK_SECONDS", "3600"))
+
+# LOG_FORMAT=json: one JSON object per line (for journald, Loki, ELK); otherwise plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -77,4 +77,47 @@ window.addEventListener("pageshow", function () {
     window.setInterval(tick, 1000);
   });
   document.addEventListener("htmx:afterSwap", tick);
+// Canned replies (workspace/_canned_picker.html): the chosen text goes into the form's textarea at
+// the cursor (or at the end), then the picker resets so the same reply can be inserted again.
+document.addEventListener("change", function (event) {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.dataset.cannedField) {
+    return;
+  }
+  const option = select.selectedOptions[0];
+  const form = select.closest("form");
+  const area = form && form.querySelector('textarea[name="' + select.dataset.cannedField + '"]');
+  if (!option || !option.dataset.text || !area) {
+    return;
+  }
+  const text = option.dataset.text;
+  const start = area.selectionStart ?? area.value.length;
+  const end = area.selectionEnd ?? area.value.length;
+  area.value = area.value.slice(0, start) + text + area.value.slice(end);
+  area.focus();
+  area.setSelectionRange(start + text.length, start + text.length);
+  area.dispatchEvent(new Event("input", { bubbles: true }));
+  select.value = "";
+});
+
+// Presence (workspace ticket page): typing in a composer marks the agent as typing for 15 s and
+// reports it at once; the page's presence form polls every 10 s anyway.
+(function () {
+  let idleTimer = null;
+  document.addEventListener("input", function (event) {
+    const field = document.getElementById("presence-typing");
+    const target = event.target;
+    if (!field || !(target instanceof HTMLTextAreaElement) || !target.closest("form:not(#presence)")) {
+      return;
+    }
+    const wasIdle = field.value !== "1";
+    field.value = "1";
+    if (wasIdle) {
+      document.body.dispatchEvent(new Event("sd-typing"));
+    }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () {
+      field.value = "0";
+    }, 15000);
+  });
 })();

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from supportdesk.outbox.tokens import message_id_for
 
 
 class OutboxMessage(models.Model):
@@ -30,6 +33,14 @@ class OutboxMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Extra threading headers of an automatic answer (In-Reply-To, References, Auto-Submitted);
+    # only the names in relay.EXTRA_HEADERS are ever sent, each value checked again there.
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    # Set when the fast retries ran out: from then on the relay tries hourly (OUTBOX_SLOW_RETRY_*)
+    # and the message counts as an alert on the health page until it is delivered or abandoned.
+    slow_since = models.DateTimeField(_("on the slow schedule since"), null=True, blank=True)
+    # Set when a permanent SMTP answer (5xx) refused it: retrying cannot help.
+    permanent_failure = models.BooleanField(_("refused permanently"), default=False)
 
     class Meta:
         verbose_name = _("outbox e-mail")
@@ -48,8 +59,9 @@ class OutboxMessage(models.Model):
 
     @property
     def message_id(self) -> str:
-        """Derived from the id, so a retried delivery carries the same Message-ID."""
-        return f"<outbox-{self.pk}@supportdesk>"
+        """Derived from the id and signed, so a retried delivery carries the same Message-ID and
+        a reply quoting it can be threaded (see tokens.py)."""
+        return message_id_for(self.pk)
 
 
 class DeliveryAttempt(models.Model):
@@ -58,6 +70,10 @@ class DeliveryAttempt(models.Model):
     finished_at = models.DateTimeField(_("finished"))
     success = models.BooleanField(_("success"))
     error = models.TextField(_("error"), blank=True)
+    # The SMTP server's reply code when it answered (4xx temporary, 5xx permanent); null when
+    # there was no answer (connection refused, timeout) or the attempt succeeded.
+    smtp_code = models.PositiveSmallIntegerField(_("SMTP code"), null=True, blank=True)
+    permanent = models.BooleanField(_("permanent"), default=False)
 
     class Meta:
         verbose_name = _("delivery attempt")
@@ -66,3 +82,28 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Resend(models.Model):
+    """A manager's request to deliver a failed message again: who, when, and what it had failed
+    with. The trace stays when the message is delivered."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="resends")
+    requested_at = models.DateTimeField(_("requested"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    previous_state = models.CharField(_("state before"), max_length=10)
+    previous_attempts = models.PositiveSmallIntegerField(_("failed attempts before"))
+    previous_error = models.TextField(_("error before"), blank=True)
+
+    class Meta:
+        verbose_name = _("manual re-send")
+        verbose_name_plural = _("manual re-sends")
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -223,6 +223,7 @@ class TicketEvent(models.Model):
         SPLIT = "split", _("Split into a new request")
         MERGED = "merged", _("Merged into another request")
         MERGED_IN = "merged_in", _("Another request merged in")
+        EMAIL_NOT_ACCEPTED = "email_not_accepted", _("Received by e-mail, not accepted")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(_("when"))

@@ -27,6 +27,7 @@ TICKET_PAGE_RELATED = (
     "organization",
     "contact__user",
     "contract",
+    "license_key",
     "level",
     "regulation",
     "product",

@@ -19,6 +19,7 @@ from supportdesk.outbox.relay import (
     outbox_health,
 )
 from supportdesk.outbox.tests.test_smtp import T0, enqueue, free_port, use_smtp
+from supportdesk.outbox.tokens import message_id_for, reply_address_for
 from supportdesk.tickets.models import Ticket
 
 NOTHING = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
@@ -56,9 +57,11 @@ def test_failed_attempts_follow_the_backoff_schedule(settings):
         T0 + seconds(30 + 60),
         T0 + seconds(30 + 60 + 120),
         T0 + seconds(30 + 60 + 120 + 240),
-        None,  # the fifth failure was the last allowed one
+        # the fifth failure used up the quick retries: the next attempt is an hour later
+        T0 + seconds(450 + 3600),
     ]
-    assert message.state == OutboxMessage.State.FAILED
+    assert message.state == OutboxMessage.State.PENDING
+    assert message.slow_since == T0 + seconds(450)
     attempts = list(DeliveryAttempt.objects.filter(message=message).order_by("started_at"))
     assert [a.started_at for a in attempts] == [
         T0,
@@ -140,10 +143,12 @@ def test_email_headers_carry_message_id_auto_submitted_and_ticket_number(setting
 
     email = build_email(message).message()
 
-    assert email["Message-ID"] == "<outbox-41@supportdesk>"
+    assert email["Message-ID"] == message_id_for(41)
+    assert email["Message-ID"].startswith("<outbox-41.")
     assert email["Auto-Submitted"] == "auto-generated"
     assert email["X-Supportdesk-Ticket"] == "SD-2026-000007"
     assert email["From"] == "Support <support@vendor.example>"
+    assert email["Reply-To"] == reply_address_for("SD-2026-000007", "support@vendor.example")
     assert email["To"] == "a@example.com, b@example.com"
     assert [part.get_content_type() for part in email.get_payload()] == ["text/plain", "text/html"]
 
@@ -161,7 +166,9 @@ def test_health_counts_backlog_its_age_retries_and_failures():
         "pending": 0,
         "oldest_pending_seconds": 0,
         "retrying": 0,
+        "slow": 0,
         "failed": 0,
+        "alerts": 0,
     }
     with time_machine.travel(T0, tick=False) as traveller:
         oldest = enqueue(number="SD-2026-000001")
@@ -169,15 +176,19 @@ def test_health_counts_backlog_its_age_retries_and_failures():
         enqueue(number="SD-2026-000002")
         failed = enqueue(number="SD-2026-000003")
         sent = enqueue(number="SD-2026-000004")
+        slow = enqueue(number="SD-2026-000005")
     OutboxMessage.objects.filter(id=oldest.pk).update(attempts=2, next_attempt_at=T0 + seconds(600))
+    OutboxMessage.objects.filter(id=slow.pk).update(attempts=9, slow_since=T0)
     OutboxMessage.objects.filter(id=failed.pk).update(state=OutboxMessage.State.FAILED)
     OutboxMessage.objects.filter(id=sent.pk).update(state=OutboxMessage.State.SENT)
 
     assert outbox_health(now=T0 + seconds(100.5)) == {
-        "pending": 2,
+        "pending": 3,
         "oldest_pending_seconds": 100,
         "retrying": 1,
+        "slow": 1,
         "failed": 1,
+        "alerts": 2,
     }
 
 
@@ -199,3 +210,26 @@ def test_deliver_outbox_task_runs_one_pass():
     enqueue()
     assert deliver_outbox() == {**NOTHING, "sent": 1}
     assert len(mail.outbox) == 1
+
+
+def test_extra_headers_pass_only_when_well_formed(settings):
+    message = OutboxMessage(
+        pk=42,
+        subject="answer",
+        body_text="text",
+        recipients=["a@example.com"],
+        headers={
+            "In-Reply-To": "<abc@example.com>",
+            "References": "<x@example.com>\r\nBcc: victim@example.com",
+            "Auto-Submitted": "auto-replied",
+            "Bcc": "victim@example.com",
+        },
+    )
+
+    email = build_email(message).message()
+
+    assert email["In-Reply-To"] == "<abc@example.com>"
+    assert email["Auto-Submitted"] == "auto-replied"
+    assert email["References"] is None
+    assert email["Bcc"] is None
+    assert "victim" not in email.as_string()

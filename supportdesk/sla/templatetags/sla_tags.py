@@ -74,14 +74,21 @@ def sla_timers(context: template.Context, ticket: Ticket, now: dt.datetime | Non
     rows = []
     for timer in ticket_clock.timers:
         status = timer.status(now)
+        due_at = timer.due_at
+        if timer.phase == "running":
+            # The stored column, as the queue and the sweep read it: after a regulation edit the
+            # page moves when the re-timing job has moved the ticket (sla/retime.py), not before.
+            due_at = getattr(ticket, f"{timer.name}_due_at", None) or timer.due_at
+            if due_at is not None and due_at != timer.due_at:
+                status = "breached" if due_at <= now else "ok"
         if status == "warning" and not agent:
             status = "ok"
-        if timer.phase == "running" and timer.due_at is not None:
+        if timer.phase == "running" and due_at is not None:
             # Left (or overdue) from now to the deadline, in the target's business time.
-            if timer.due_at >= now:
-                remaining = business_minutes_between(timer.calendar, now, timer.due_at)
+            if due_at >= now:
+                remaining = business_minutes_between(timer.calendar, now, due_at)
             else:
-                remaining = -business_minutes_between(timer.calendar, timer.due_at, now)
+                remaining = -business_minutes_between(timer.calendar, due_at, now)
         else:
             remaining = timer.remaining_minutes
         rows.append(
@@ -92,7 +99,7 @@ def sla_timers(context: template.Context, ticket: Ticket, now: dt.datetime | Non
                 "status": status,
                 "status_label": _STATUS_LABELS[status](),
                 "phase": timer.phase,
-                "due_at": timer.due_at if timer.phase == "running" else None,
+                "due_at": due_at if timer.phase == "running" else None,
                 "met_at": timer.met_at,
                 "remaining_minutes": remaining,
                 "overdue": remaining < 0,

@@ -131,6 +131,7 @@ def test_support_id_of_another_organization_is_refused(client, cast):
             organization=cast.beta.pk,
             contact=cast.customer_beta.contact.pk,
             support_contact_id="",
+            product=cast.product_ngfw.pk,
         ),
     )
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
 from supportdesk.formatting import format_age
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.outbox.relay import outbox_health
+from supportdesk.outbox.services import ResendRefused, resend_message
 from supportdesk.sla.sweep import sweep_backlog
 
 OUTBOX_PAGE = 50
@@ -72,5 +77,29 @@ def outbox_message(request: AuthenticatedRequest) -> HttpResponse:
     )
     if message is None:
         raise Http404
-    context = {"message": message, "deliveries": list(message.deliveries.order_by("started_at"))}
+    context = {
+        "message": message,
+        "deliveries": list(message.deliveries.order_by("started_at")),
+        "resends": list(message.resends.select_related("requested_by").order_by("requested_at")),
+        "may_resend": message.state == OutboxMessage.State.FAILED or message.slow_since is not None,
+    }
     return render(request, "workspace/outbox_message.html", context)
+
+
+@login_required
+@require_POST
+def outbox_resend(request: AuthenticatedRequest) -> HttpResponse:
+    """A manager re-sends a failed e-mail (form field ``id``); back to its mail view."""
+    _manager_or_403(request)
+    pk = request.POST.get("id", "")
+    if not (pk.isascii() and pk.isdigit()):
+        raise Http404
+    try:
+        resend_message(message_id=int(pk), actor=request.user)
+    except OutboxMessage.DoesNotExist as exc:
+        raise Http404 from exc
+    except ResendRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The e-mail will be sent again at the relay's next pass."))
+    return HttpResponseRedirect(f"{reverse('workspace:outbox_message')}?id={int(pk)}")
