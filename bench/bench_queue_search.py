@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     open_count = Ticket.objects.filter(closed_at__isnull=True).count()
     print(f"tickets: {total:,} ({open_count:,} open)\n", flush=True)
 
-    manager, engineer, anna = Client(), Client(), Client()
+    manager, engineer, anna = (Client(HTTP_HOST="127.0.0.1") for _ in range(3))
     manager.force_login(cast.manager)
     engineer.force_login(cast.engineer)
     anna.force_login(cast.orgadmin_alpha)
