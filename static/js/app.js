@@ -77,6 +77,8 @@ window.addEventListener("pageshow", function () {
     window.setInterval(tick, 1000);
   });
   document.addEventListener("htmx:afterSwap", tick);
+})();
+
 // Canned replies (workspace/_canned_picker.html): the chosen text goes into the form's textarea at
 // the cursor (or at the end), then the picker resets so the same reply can be inserted again.
 document.addEventListener("change", function (event) {

@@ -29,6 +29,7 @@ from supportdesk.outbox.services import enqueue_email
 from supportdesk.regulations.models import Priority, RegistrationField
 from supportdesk.regulations.rules import compiled_rules
 from supportdesk.sla.hooks import set_initial_deadlines
+from supportdesk.tickets import search_index
 from supportdesk.tickets.actions.base import event, notify_customer
 from supportdesk.tickets.attachments import check_files, sanitize_filename, save_attachments
 from supportdesk.tickets.models import (
@@ -227,6 +228,7 @@ def _create_ticket(
         save_attachments(
             ticket=ticket, event=registered, checked=checked, uploaded_by=request.requested_by
         )
+        search_index.index_ticket(ticket, new=True)
         notify_customer(ticket, "ticket_registered", names)
     return ticket
 

@@ -117,15 +117,23 @@ def _texts(ticket: Ticket) -> tuple[str, str]:
     return "\n".join(public), "\n".join(internal)
 
 
-def index_ticket(ticket: Ticket) -> None:
-    """Rebuild ``ticket``'s search document; call inside the change's transaction."""
-    ticket = (
-        Ticket.objects.select_related("organization", "contact__user", "contract", "license_key")
-        .prefetch_related("contact__phones")
-        .get(pk=ticket.pk)
-    )
+def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
+    """Rebuild ``ticket``'s search document; call inside the change's transaction.
+
+    ``new``: the ticket was just registered from the objects at hand (its relations loaded, no
+    timeline text yet), so nothing is read again but the contact's phones."""
+    if new:
+        public, internal = ticket.description, ""
+    else:
+        ticket = (
+            Ticket.objects.select_related(
+                "organization", "contact__user", "contract", "license_key"
+            )
+            .prefetch_related("contact__phones")
+            .get(pk=ticket.pk)
+        )
+        public, internal = _texts(ticket)
     keys = document_keys(ticket)
-    public, internal = _texts(ticket)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

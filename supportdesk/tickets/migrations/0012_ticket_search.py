@@ -1,4 +1,4 @@
-"""Indexes for the queue's counters, and the search document (docs/workspace.md).
+"""The search document (docs/workspace.md).
 
 The search indexes depend on the database: on PostgreSQL GIN indexes on the two tsvectors and a
 pg_trgm GIN index on ``keys`` (TrigramExtension does nothing elsewhere); on SQLite an FTS5 table.
@@ -38,12 +38,7 @@ def _run(statements: dict[str, list[str]]):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_site_name"),
-        ("catalog", "0001_initial"),
-        ("contracts", "0001_initial"),
-        ("regulations", "0002_hotline_instructions_en"),
-        ("tickets", "0009_confirmation_reminder_event"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("tickets", "0011_merge_mail_cockpit"),
     ]
 
     operations = [
@@ -79,22 +74,6 @@ class Migration(migrations.Migration):
                 "verbose_name": "search document",
                 "verbose_name_plural": "search documents",
             },
-        ),
-        migrations.AddIndex(
-            model_name="ticket",
-            index=models.Index(
-                condition=models.Q(("closed_at__isnull", True), ("owner__isnull", True)),
-                fields=["team", "id"],
-                name="ticket_team_unassigned",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="ticket",
-            index=models.Index(
-                condition=models.Q(("closed_at__isnull", True), ("state", "waiting_for_customer")),
-                fields=["team", "id"],
-                name="ticket_team_waiting",
-            ),
         ),
         migrations.RunPython(
             _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
