@@ -373,7 +373,7 @@ def upload(
 
 @router.get(
     "/attachments/{attachment_id}",
-    response={401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Download a file",
     openapi_extra={
         "responses": {

@@ -186,7 +186,7 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
 
 @api.get(
     "/tickets",
-    response={200: TicketPage, 401: ErrorOut, 422: ErrorOut},
+    response={200: TicketPage, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
     summary="Tickets I may see",
 )
 def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
@@ -229,7 +229,10 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
     return {"items": [TicketOut.from_ticket(t) for t in page[:limit]], "next_cursor": next_cursor}
 
 
-@api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
+@api.get(
+    "/tickets/{number}",
+    response={200: TicketDetailOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+)
 def get_ticket(request: AuthenticatedRequest, number: str):
     ticket = access.access_ticket(
         request.user, number, related=(*RELATED, "contract", "license_key")
