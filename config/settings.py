@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body: 413 from Content-Length, 400 for NUL and lone surrogates.
+    "config.middleware.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,7 +100,16 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
             ],
         },
-    }
+    },
+    {
+        # Plain text (e-mail subjects and text parts): the same templates without HTML escaping,
+        # so "Q&A" reads "Q&A" (supportdesk/outbox/services.py, accounts/adapter.py).
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {
@@ -164,6 +175,17 @@ STORAGES = {
 # Attachments live outside the web root and are only served through a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "attachments"
 
+# The largest request body, refused from Content-Length before it is read (413): a little more
+# than the largest attachment a regulation allows (25 MB by default) plus the form. A request
+# without a session or a token (login, sign-up) never carries files.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "60")) * 1024 * 1024
+ANONYMOUS_REQUEST_MAX_BYTES = int(os.environ.get("ANONYMOUS_REQUEST_MAX_KB", "256")) * 1024
+# Form fields without files are read into memory up to this size; files over the second are
+# streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -197,6 +219,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@
 # address at most this many per hour (a loop with another robot stops there).
 MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
 MAIL_AUTO_ANSWERS_PER_HOUR = int(os.environ.get("MAIL_AUTO_ANSWERS_PER_HOUR", "5"))
+
+# The cache holds only short-lived data (which agents have a ticket open: the collision warning).
+# One process (the embedded default) shares its memory; several web processes need CACHE_URL.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.

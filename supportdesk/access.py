@@ -140,6 +140,12 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.filter(organization_id=contact.organization_id)
 
 
+def may_handle_incoming_mail(user: User) -> bool:
+    """Quarantined incoming mail (any sender, any organization): dispatchers, managers and
+    administrators, who see every ticket anyway."""
+    return is_agent(user, *SEE_ALL_ROLES)
+
+
 def can_read_sla_reports(user: User) -> bool:
     """Managers and administrators (workspace), an organization's administrator (portal)."""
     if is_agent(user, *MANAGING_ROLES):

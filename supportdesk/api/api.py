@@ -30,7 +30,9 @@ from supportdesk.api.schemas import (
 )
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import allowed_channel_rules, contract_status, hotlines_for
+from supportdesk.inputs import IDEMPOTENCY_KEY
 from supportdesk.regulations.models import Channel
+from supportdesk.tickets import search
 from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.queries import decode_cursor, encode_cursor
 from supportdesk.tickets.registration import (
@@ -126,12 +128,23 @@ RELATED = ("priority", "product", "level", "organization")
     "/tickets",
     response={201: TicketOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Register a ticket",
+    description="Send an `Idempotency-Key` header (up to 64 letters, digits, `-_:.`) to make "
+    "a retry safe: the same key from the same user answers with the ticket it registered.",
 )
 def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     contact = access.contact_of(request.user)
     if contact is None:
         return _error(
             request, 403, "forbidden", _("Only customer contacts register tickets through the API.")
+        )
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+        return _error(
+            request,
+            422,
+            "invalid",
+            _("Idempotency-Key: up to 64 letters, digits and - _ : . characters."),
+            ["Idempotency-Key"],
         )
     products = Product.objects.select_related("line")
     product = products.filter(code=payload.product).first() if payload.product else None
@@ -158,6 +171,7 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
             subject=payload.subject,
             description=payload.description,
             priority_code=payload.priority,
+            idempotency_key=key,
         )
     )
     # The registered ticket carries its priority, product, level and organization already.
@@ -170,7 +184,8 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
     summary="Tickets I may see",
 )
 def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
-    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``."""
+    """Newest first, keyset-paginated: pass ``next_cursor`` back as ``cursor``. With ``q``: the
+    best matches first, one page."""
     tickets = access.visible_tickets(request.user).select_related(*RELATED)
     if filters.state == "open":
         tickets = tickets.exclude(state=TicketState.CLOSED)
@@ -187,6 +202,9 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
         tickets = (
             tickets.filter(owner=agent) if agent else tickets.filter(contact__user=request.user)
         )
+    if filters.q and search.clean(filters.q):
+        found = search.search(request.user, filters.q, within=tickets, limit=filters.limit)
+        return {"items": [TicketOut.from_ticket(hit.ticket) for hit in found], "next_cursor": None}
     if filters.cursor:
         after = decode_cursor(filters.cursor)
         if after is None or after[0] is None:

@@ -9,10 +9,13 @@ owner, team, state, deadlines or the internal flag through extra fields.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
+from supportdesk.inputs import MAX_ID, is_unsafe_text
 from supportdesk.regulations.models import Priority, WorkMethod
 from supportdesk.tickets.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -28,6 +31,16 @@ SHORT_TEXT = 2000  # a one-line reason or note, as on the pages
 NUMBER = max_length(Ticket, "number")
 PRIORITY_CODE = max_length(Priority, "code")
 EMAIL = 254
+
+
+def _safe_text(value: str) -> str:
+    if is_unsafe_text(value):
+        raise ValueError(_("A NUL byte or a broken Unicode character is not allowed."))
+    return value
+
+
+# Every text a request carries: no NUL byte, no lone surrogate (see supportdesk/inputs.py).
+SafeStr = Annotated[str, AfterValidator(_safe_text)]
 
 
 class ErrorOut(Schema):
@@ -47,16 +60,16 @@ class RegistrationIn(Schema):
     """One field per registration text, with the limit every interface takes from
     ``tickets.registration.FIELD_LIMITS`` (a test keeps the two field lists equal)."""
 
-    support_id: str = _registration_field("support_id")
-    support_contact_id: str = _registration_field("support_contact_id")
-    license_key: str = _registration_field("license_key")
-    product: str = Field("", max_length=FIELD_LIMITS["product"], description="Product code.")
-    version: str = _registration_field("version")
-    os_version: str = _registration_field("os_version")
-    service_pack: str = _registration_field("service_pack")
-    subject: str = _registration_field("subject")
-    description: str = _registration_field("description")
-    priority: str = Field("", max_length=FIELD_LIMITS["priority"], description="Priority code.")
+    support_id: SafeStr = _registration_field("support_id")
+    support_contact_id: SafeStr = _registration_field("support_contact_id")
+    license_key: SafeStr = _registration_field("license_key")
+    product: SafeStr = Field("", max_length=FIELD_LIMITS["product"], description="Product code.")
+    version: SafeStr = _registration_field("version")
+    os_version: SafeStr = _registration_field("os_version")
+    service_pack: SafeStr = _registration_field("service_pack")
+    subject: SafeStr = _registration_field("subject")
+    description: SafeStr = _registration_field("description")
+    priority: SafeStr = Field("", max_length=FIELD_LIMITS["priority"], description="Priority code.")
 
 
 class TicketOut(Schema):
@@ -113,17 +126,26 @@ class TicketFilter(Schema):
     state: TicketState | Literal["open"] | None = Field(
         None, description="A state, or `open` for every state but closed."
     )
-    priority: str | None = Field(
+    priority: SafeStr | None = Field(
         None, max_length=PRIORITY_CODE, description="Priority code, e.g. `p1`."
     )
-    product: str | None = Field(
+    product: SafeStr | None = Field(
         None, max_length=FIELD_LIMITS["product"], description="Product code."
     )
-    organization: int | None = Field(None, ge=1, description="Organization id (agents).")
+    organization: int | None = Field(None, ge=1, le=MAX_ID, description="Organization id (agents).")
     mine: bool = Field(
         False, description="Only tickets I registered or am the contact of; agents: that I own."
     )
-    cursor: str | None = Field(None, max_length=40)
+    q: SafeStr | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Search: number (whole or part), words of the subject, description and replies "
+            "(agents: and internal notes), organization, contact, Support ID, license key. "
+            "Best matches first, one page (no cursor); combines with the other filters."
+        ),
+    )
+    cursor: SafeStr | None = Field(None, max_length=40)
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -188,63 +210,63 @@ class UploadOut(Schema):
 
 
 class AssignIn(Schema):
-    assignee: str = Field(max_length=EMAIL, description="The agent's e-mail address.")
-    reason: str = Field("", max_length=SHORT_TEXT)
+    assignee: SafeStr = Field(max_length=EMAIL, description="The agent's e-mail address.")
+    reason: SafeStr = Field("", max_length=SHORT_TEXT)
 
 
 class TextIn(Schema):
-    body: str = Field(max_length=TEXT)
+    body: SafeStr = Field(max_length=TEXT)
 
 
 class CommentIn(Schema):
-    comment: str = Field("", max_length=TEXT)
+    comment: SafeStr = Field("", max_length=TEXT)
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=TEXT)
+    reason: SafeStr = Field("", max_length=TEXT)
 
 
 class DeclineIn(Schema):
-    reason: str = Field("", max_length=SHORT_TEXT)
+    reason: SafeStr = Field("", max_length=SHORT_TEXT)
 
 
 class ItemIn(Schema):
-    kind: str = Field(max_length=max_length(DiagnosticsRequestItem, "kind"))
-    text: str = Field("", max_length=max_length(DiagnosticsRequestItem, "text"))
+    kind: SafeStr = Field(max_length=max_length(DiagnosticsRequestItem, "kind"))
+    text: SafeStr = Field("", max_length=max_length(DiagnosticsRequestItem, "text"))
 
 
 class DiagnosticsIn(Schema):
     items: list[ItemIn] = Field(max_length=len(DiagnosticsRequestItem.Kind) * 4)
-    message: str = Field("", max_length=TEXT)
+    message: SafeStr = Field("", max_length=TEXT)
 
 
 class EscalateIn(Schema):
-    reason: str = Field(max_length=max_length(Escalation, "reason"))
-    text: str = Field("", max_length=TEXT)
-    priority: str = Field("", max_length=PRIORITY_CODE)
-    priority_reason: str = Field("", max_length=SHORT_TEXT)
+    reason: SafeStr = Field(max_length=max_length(Escalation, "reason"))
+    text: SafeStr = Field("", max_length=TEXT)
+    priority: SafeStr = Field("", max_length=PRIORITY_CODE)
+    priority_reason: SafeStr = Field("", max_length=SHORT_TEXT)
 
 
 class PriorityIn(Schema):
-    priority: str = Field(max_length=PRIORITY_CODE)
-    reason: str = Field("", max_length=TEXT)
+    priority: SafeStr = Field(max_length=PRIORITY_CODE)
+    reason: SafeStr = Field("", max_length=TEXT)
 
 
 class WorkMethodIn(Schema):
-    method: str = Field(max_length=max_length(WorkMethod, "code"))
-    note: str = Field("", max_length=SHORT_TEXT)
+    method: SafeStr = Field(max_length=max_length(WorkMethod, "code"))
+    note: SafeStr = Field("", max_length=SHORT_TEXT)
 
 
 class SplitIn(Schema):
-    subject: str = Field("", max_length=FIELD_LIMITS["subject"])
-    description: str = Field(max_length=TEXT)
+    subject: SafeStr = Field("", max_length=FIELD_LIMITS["subject"])
+    description: SafeStr = Field(max_length=TEXT)
 
 
 class MergeIn(Schema):
-    target: str = Field(max_length=NUMBER, description="The number of the ticket merged into.")
-    reason: str = Field("", max_length=SHORT_TEXT)
+    target: SafeStr = Field(max_length=NUMBER, description="The number of the ticket merged into.")
+    reason: SafeStr = Field("", max_length=SHORT_TEXT)
 
 
 class CloseIn(Schema):
-    close_reason: str = Field(max_length=max_length(Ticket, "close_reason"))
-    reason: str = Field("", max_length=TEXT)
+    close_reason: SafeStr = Field(max_length=max_length(Ticket, "close_reason"))
+    reason: SafeStr = Field("", max_length=TEXT)

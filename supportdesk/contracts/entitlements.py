@@ -45,6 +45,8 @@ class RefusalReason(models.TextChoices):
     CONSUMER_PRODUCT = "consumer_product", gettext_lazy("Consumer product")
     CHANNEL_NOT_ALLOWED = "channel_not_allowed", gettext_lazy("Channel not allowed")
     MISSING_FIELDS = "missing_fields", gettext_lazy("Required fields missing")
+    # Recorded before another organization's key or Support ID was answered as unknown; no longer
+    # raised (the answer told that the contract exists and named its Support ID).
     WRONG_ORGANIZATION = "wrong_organization", gettext_lazy("Contract of another organization")
     INVALID = "invalid", gettext_lazy("Invalid request")
 
@@ -173,17 +175,6 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
     def refuse(reason: str, message: str, fields: list[str] | None = None) -> Refusal:
         return Refusal(reason, message, fields or [], contract, organization_id)
 
-    if contact is not None and contact.organization_id != organization_id:
-        raise Refusal(
-            Reason.WRONG_ORGANIZATION,
-            _(
-                "Contract %(support_id)s belongs to another organization. Use a Support ID or "
-                "license key of your own organization."
-            )
-            % {"support_id": contract.support_id},
-            contract=contract,
-            organization_id=contact.organization_id,
-        )
     if contact is None:
         raise refuse(
             Reason.MISSING_FIELDS,
@@ -339,16 +330,19 @@ def _resolve_contact(submission: Submission) -> Contact | None:
 def _resolve_contract(
     submission: Submission, contact: Contact | None
 ) -> tuple[Contract, LicenseKey | None]:
+    """The contract the submission names. With a contact, only the contact's organization's
+    contracts and keys are looked at: another organization's Support ID or license key answers
+    exactly like one that does not exist, so a refusal tells nothing about other organizations."""
     contracts = Contract.objects.select_related("regulation__calendar", "level", "organization")
+    keys = LicenseKey.objects.select_related("product__line", "contract")
     organization_id = contact.organization_id if contact else None
+    if organization_id is not None:
+        contracts = contracts.filter(organization_id=organization_id)
+        keys = keys.filter(contract__organization_id=organization_id)
     license_key = None
     contract = None
     if submission.license_key:
-        license_key = (
-            LicenseKey.objects.select_related("product__line", "contract")
-            .filter(key=submission.license_key.strip())
-            .first()
-        )
+        license_key = keys.filter(key=submission.license_key.strip()).first()
         if license_key is None:
             raise Refusal(
                 Reason.UNKNOWN_LICENSE_KEY,
@@ -381,7 +375,7 @@ def _resolve_contract(
     if contract is None and contact is not None and submission.support_contact_id:
         # The Support Contact ID alone identifies the caller; the contract is the organization's
         # contract covering the product (the newest one, so an expired one is reported).
-        candidates = contracts.filter(organization_id=contact.organization_id).order_by("-valid_to")
+        candidates = contracts.order_by("-valid_to")
         product = submission.product
         covering = candidates.filter(products=product) if product else candidates
         contract = covering.first() or candidates.first()

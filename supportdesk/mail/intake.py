@@ -117,7 +117,7 @@ def take_message(
         with transaction.atomic():
             record.save()
             decision = early or decide(record, mail, mailbox, now)
-            _store(record, decision)
+            store_decision(record, decision)
         return record
     except IntegrityError:
         return _record_duplicate(record)
@@ -131,17 +131,22 @@ def take_message(
         record.refusal = None
         with transaction.atomic():
             record.save()
-            _store(record, Decision(Outcome.QUARANTINE, Reason.INTERNAL_ERROR, repr(exc)[:500]))
+            store_decision(
+                record, Decision(Outcome.QUARANTINE, Reason.INTERNAL_ERROR, repr(exc)[:500])
+            )
         return record
 
 
-def _store(record: InboundMessage, decision: Decision) -> None:
+def store_decision(record: InboundMessage, decision: Decision) -> None:
+    """Write the outcome onto the row (already saved with the raw message: not written again)."""
     record.outcome = decision.outcome
     record.reason = decision.reason
     record.detail = decision.detail[:2000]
     record.ticket = decision.ticket
     record.event = decision.event
-    record.save()
+    record.save(
+        update_fields=["outcome", "reason", "detail", "ticket", "event", "refusal", "answered"]
+    )
 
 
 def _record_duplicate(record: InboundMessage) -> InboundMessage:
@@ -345,11 +350,15 @@ def _register(
         )
         return Decision(Outcome.REFUSED, Reason.REFUSED, refused.message)
     registered = ticket.events.get(kind=TicketEvent.Kind.REGISTERED)
-    detail = ""
-    if mail.files:
-        checked, rejected = attachments.check_files(_files(mail), regulation=ticket.regulation)
-        attachments.save_attachments(
-            ticket=ticket, event=registered, checked=checked, uploaded_by=user
-        )
-        detail = "; ".join(item["message"] for item in rejected)
+    detail = attach_files(ticket, registered, mail, user)
     return Decision(Outcome.TICKET, Reason.REGISTERED, detail, ticket=ticket, event=registered)
+
+
+def attach_files(ticket: Ticket, registered: TicketEvent, mail: ParsedMail, user: User) -> str:
+    """The message's files on the "registered" event, under the same rules as uploads; returns
+    what was refused, in words."""
+    if not mail.files:
+        return ""
+    checked, rejected = attachments.check_files(_files(mail), regulation=ticket.regulation)
+    attachments.save_attachments(ticket=ticket, event=registered, checked=checked, uploaded_by=user)
+    return "; ".join(item["message"] for item in rejected)

@@ -115,12 +115,26 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+def _header_values(message: Message, name: str) -> list[str]:
+    """Every value of header ``name`` as stored (raw 8-bit bytes read as UTF-8)."""
+    wanted = name.lower()
+    return [
+        raw_header_text(str(value))
+        for key, value in message.raw_items()
+        if str(key).lower() == wanted
+    ]
+
+
 def _header(message: Message, name: str) -> str:
-    try:
-        value = message.get(name)
-    except Exception:
-        return ""
-    return "" if value is None else str(value)
+    values = _header_values(message, name)
+    return values[0] if values else ""
+
+
+def raw_header_text(value: str) -> str:
+    """Undo the parser's surrogate escapes: raw 8-bit bytes in a header are read as UTF-8."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
 
 
 def _message_ids(value: str) -> list[str]:
@@ -129,10 +143,10 @@ def _message_ids(value: str) -> list[str]:
 
 def _sender(message: Message) -> tuple[str, str]:
     """(address, problem). Strict: exactly one address, read the same by two parsers."""
-    raw_values = message.get_all("From") or []
+    raw_values = _header_values(message, "From")
     if len(raw_values) != 1:
         return "", "no From header" if not raw_values else "several From headers"
-    raw = decode_header_value(str(raw_values[0]))
+    raw = decode_header_value(raw_values[0])
     if any(char in raw for char in "\r\n\x00"):
         return "", "line break in From"
     pairs = [(name, addr) for name, addr in getaddresses([raw]) if addr]
@@ -152,8 +166,8 @@ def _sender(message: Message) -> tuple[str, str]:
 def _recipients(message: Message) -> list[str]:
     values = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"):
-        for value in message.get_all(name) or []:
-            values.append(decode_header_value(str(value)))
+        for value in _header_values(message, name):
+            values.append(decode_header_value(value))
     addresses = [addr.strip().lower() for _, addr in getaddresses(values) if "@" in addr]
     return list(dict.fromkeys(addresses))[:100]
 
@@ -162,7 +176,7 @@ def automatic_reason(message: Message, sender: str) -> str:
     """Why this is automatic mail that must never be answered or threaded (RFC 3834, RFC 3464,
     list mail); empty for a person's mail."""
     auto_submitted = _header(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {clean_line(auto_submitted, 60)}"
     precedence = _header(message, "Precedence").strip().lower()
     if precedence in ("bulk", "list", "junk", "auto_reply"):
@@ -224,7 +238,7 @@ def _file_name(part: Message, index: int) -> str:
         name = part.get_filename()
     except Exception:
         name = None
-    name = clean_line(decode_header_value(name), 255) if name else ""
+    name = clean_line(decode_header_value(raw_header_text(str(name))), 255) if name else ""
     if not name:
         extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
         name = f"attachment-{index}{extension}"

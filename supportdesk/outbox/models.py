@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.outbox.tokens import message_id_for
 
+SUBJECT_MAX_LENGTH = 300
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -19,7 +21,7 @@ class OutboxMessage(models.Model):
     template = models.CharField(_("template"), max_length=60)
     recipients = models.JSONField(_("recipients"))
     language = models.CharField(_("language"), max_length=5)
-    subject = models.CharField(_("subject"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     # A row written without its text (``outbox.services.defer_email``): the template's context,

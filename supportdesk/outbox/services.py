@@ -15,18 +15,35 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.outbox.models import OutboxMessage, Resend
+from supportdesk.outbox.models import SUBJECT_MAX_LENGTH, OutboxMessage, Resend
+
+# The template engine without autoescaping (config/settings.py TEMPLATES).
+TEXT_ENGINE = "text"
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (no CR, LF or other line breaks: nothing can start a header) and at
+    most ``limit`` characters, cut at a word with an ellipsis when it is longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``."""
+    """Render templates/emails/<template>/{subject.txt,body.txt,body.html} in ``language``.
+
+    The subject and the text part are plain text, rendered without HTML escaping (the ``text``
+    template engine): a customer's "Q&A <draft>" arrives as typed. Only the HTML part escapes."""
     with translation.override(language):
-        subject: str = render_to_string(f"emails/{template}/subject.txt", context)
-        text = render_to_string(f"emails/{template}/body.txt", context)
+        subject = render_to_string(f"emails/{template}/subject.txt", context, using=TEXT_ENGINE)
+        text = render_to_string(f"emails/{template}/body.txt", context, using=TEXT_ENGINE)
         html = render_to_string(f"emails/{template}/body.html", context)
     # A subject is one line, whatever a template or a customer-typed value put into it.
-    subject = " ".join(subject.split())
-    return subject, text, html
+    return one_line(subject, SUBJECT_MAX_LENGTH), text, html
 
 
 def enqueue_email(
@@ -70,7 +87,7 @@ def enqueue_message(
         template=template,
         recipients=list(recipients),
         language=language,
-        subject=" ".join(subject.split()),
+        subject=one_line(subject, SUBJECT_MAX_LENGTH),
         body_text=body_text,
         body_html=body_html,
         ticket=ticket,

@@ -15,11 +15,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
-from supportdesk.contracts.models import Contract
+from supportdesk.contracts.models import Contract, LicenseKey
 from supportdesk.formatting import format_date
 from supportdesk.regulations.models import DiagnosticsItem, RegistrationField
 from supportdesk.regulations.rules import compiled_rules
 from supportdesk.tickets import actions
+from supportdesk.tickets.attachments import AttachmentRejected, allowed_types, check_file
 from supportdesk.tickets.models import Escalation, Ticket
 from supportdesk.ui.forms import (
     LabelledModelChoiceField,
@@ -83,6 +84,9 @@ class RequestForm(RegistrationFields):
     diagnostics = forms.MultipleChoiceField(
         label=_("Primary diagnostics"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Checked here by the regulation's rules (type by content, size), so a refused file is
+    # told before anything is registered; registration stores them in its transaction.
+    attachments = MultipleFileField(label=_("Attach files"))
 
     field_order = ["contract", *RegistrationFields.base_fields]
 
@@ -135,6 +139,11 @@ class RequestForm(RegistrationFields):
         cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
+        if not self.is_bound and self.license_keys:
+            # Offer the contract's keys to pick from (a datalist); its only key is filled in.
+            self.fields["license_key"].widget.attrs["list"] = "license-keys"
+            if len(self.license_keys) == 1:
+                self.initial.setdefault("license_key", self.license_keys[0].key)
         if not self.is_bound:
             products = list(product_field.queryset[:2])
             if len(products) == 1:
@@ -151,6 +160,10 @@ class RequestForm(RegistrationFields):
     @cached_property
     def has_license_keys(self) -> bool:
         return self.contract_obj.license_keys.exists()
+
+    @cached_property
+    def license_keys(self) -> list[LicenseKey]:
+        return list(self.contract_obj.license_keys.select_related("product").order_by("key"))
 
     def shown_fields(self) -> list[str]:
         shown = set(ALWAYS_SHOWN) | self.layout.mentioned
@@ -219,6 +232,25 @@ class RequestForm(RegistrationFields):
                 _("This is not the Support ID of the chosen contract. Choose that contract above.")
             )
         return value
+
+    @property
+    def attachments_help(self) -> str:
+        return _("Up to %(limit)s MB per file; accepted types: %(types)s.") % {
+            "limit": self.regulation.max_attachment_mb,
+            "types": ", ".join(sorted(allowed_types(self.regulation))),
+        }
+
+    def clean_attachments(self) -> list[Any]:
+        uploads = self.cleaned_data.get("attachments") or []
+        problems = []
+        for upload in uploads:
+            try:
+                check_file(upload, regulation=self.regulation)
+            except AttachmentRejected as refusal:
+                problems.append(refusal.message)
+        if problems:
+            raise forms.ValidationError(problems)
+        return uploads
 
     def clean_diagnostics(self) -> list[str]:
         confirmed = self.cleaned_data["diagnostics"]

@@ -39,7 +39,7 @@ from supportdesk.portal.forms import (
     WithdrawForm,
 )
 from supportdesk.regulations.models import Channel, Priority, SlaTarget, SupportLevel
-from supportdesk.tickets import attachments
+from supportdesk.tickets import attachments, search
 from supportdesk.tickets.actions import available_actions
 from supportdesk.tickets.models import RefusedRegistration, Ticket, TicketState
 from supportdesk.tickets.queries import (
@@ -85,7 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
-    state = request.GET.get("state", "open")
+    text = search.clean(request.GET.get("q", ""))
+    state = request.GET.get("state", "all" if text else "open")
     if state not in STATE_FILTERS:
         state = "open"
     tickets = (
@@ -93,10 +94,19 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         .filter(STATE_FILTERS[state])
         .select_related("product", "priority", "contact__user")
     )
-    rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
+    hits: dict[int, search.Hit] = {}
+    if text:
+        # The same access rules: the customer's own (or organization's) tickets, never a note.
+        found = search.search(request.user, text, within=tickets)
+        rows, next_cursor = [hit.ticket for hit in found], None
+        hits = {hit.ticket.pk: hit for hit in found}
+    else:
+        rows, next_cursor = newest_first_page(tickets, request.GET.get("after", ""))
     contact = access.contact_of(request.user)
     context = {
         "tickets": rows,
+        "rows": [(ticket, hits.get(ticket.pk)) for ticket in rows],
+        "q": text,
         "state": state,
         "next_url": (
             f"?{urlencode({'state': state, 'after': next_cursor})}" if next_cursor else None
@@ -139,7 +149,14 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     wanted = (data or request.GET).get("contract")
     contract = next((c for c in contract_list if str(c.pk) == wanted), contract_list[0])
-    form = RequestForm(data, contracts=contracts, contract=contract, contact=contact)
+    files = request.FILES if request.method == "POST" else None
+    # "New request with this key" on the contracts page: the key, if it is the contract's.
+    wanted_key = request.GET.get("license_key", "")
+    known = contract_keys(contract, wanted_key)
+    initial = {"license_key": wanted_key} if wanted_key in known else {}
+    form = RequestForm(
+        data, files, initial=initial, contracts=contracts, contract=contract, contact=contact
+    )
     refusal = None
     if data is not None and form.is_valid():
         try:
@@ -177,6 +194,13 @@ def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx and request.method == "GET":
         template += "#request-fields"
     return render(request, template, context)
+
+
+def contract_keys(contract: Contract, wanted: str) -> set[str]:
+    """``{wanted}`` if it is one of the contract's license keys, else empty (no query for "")."""
+    if not wanted:
+        return set()
+    return set(contract.license_keys.filter(key=wanted).values_list("key", flat=True))
 
 
 # The customer's ticket page and its actions -----------------------------------------------------
@@ -302,7 +326,7 @@ def contracts(request: AuthenticatedRequest) -> HttpResponse:
     for contract in (
         access.visible_contracts(request.user)
         .select_related("level", "regulation__calendar")
-        .prefetch_related("products")
+        .prefetch_related("products", "license_keys__product")
         .order_by("-valid_to", "support_id")
     ):
         level = contract.level

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from supportdesk.catalog.models import Product
+from supportdesk.inputs import parse_id
 from supportdesk.regulations.models import (
     BusinessCalendar,
     CalendarOverride,
@@ -152,8 +153,7 @@ class RetimingAdmin(admin.ModelAdmin):
 def _regulation_id(request: HttpRequest) -> int | None:
     """The regulation being edited: the change page's object id, none on the add page."""
     match = request.resolver_match
-    object_id = str(match.kwargs.get("object_id") or "") if match else ""
-    return int(object_id) if object_id.isascii() and object_id.isdigit() else None
+    return parse_id(match.kwargs.get("object_id")) if match else None
 
 
 class RegulationChildInline(admin.TabularInline):

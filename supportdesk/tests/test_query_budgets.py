@@ -222,4 +222,6 @@ def test_ticket_page_budget_does_not_grow_with_the_timeline(client, cast, side):
     within(many, TICKET_PAGE_BUDGET[side])
 
 
+# The workspace page also shows the customer's context (the organization's open and recent
+# requests, the contact's other requests, the contracts: 4 statements) and the canned replies (1).
 TICKET_PAGE_BUDGET = {"workspace": 21, "portal": 16}

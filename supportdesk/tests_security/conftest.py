@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -225,7 +226,7 @@ def build_world(cast) -> AlphaWorld:
     )
 
 
-def bearer(user) -> dict[str, str]:
+def bearer(user) -> dict[str, Any]:
     """Test-client headers carrying a fresh API token of ``user``."""
     _, plain = create_api_token(user=user, name="security test")
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}

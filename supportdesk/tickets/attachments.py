@@ -33,6 +33,12 @@ CHUNK = 64 * 1024
 TEXT_TYPES = frozenset({"txt", "log", "xml", "json", "csv", "cfg", "conf", "ini", "yaml", "yml"})
 # Characters Windows or shells treat specially; replaced in display names.
 UNSAFE_NAME_CHARACTERS = set('<>:"/\\|?*')
+# Device names Windows opens instead of a file, whatever the extension ("CON.txt", "aux.log",
+# "COM1.tar.gz"): a downloaded file keeps its name with "_" in front.
+WINDOWS_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{digit}" for port in ("COM", "LPT") for digit in [*"123456789", "¹", "²", "³"]}
+)
 
 
 class AttachmentRejected(Exception):
@@ -71,6 +77,8 @@ def sanitize_filename(name: str) -> str:
     name = " ".join("".join(cleaned).split()).strip(" .")
     if not name:
         return "attachment"
+    if name.split(".", 1)[0].rstrip(" ").upper() in WINDOWS_RESERVED_NAMES:
+        name = "_" + name
     if len(name) > MAX_NAME_LENGTH:
         stem, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 16:

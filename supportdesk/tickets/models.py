@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from supportdesk.regulations.models import Channel
 
 # The longest description a registration, a split or an e-mail may carry.
 DESCRIPTION_MAX_LENGTH = 20_000
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
 
 
 class TicketState(models.TextChoices):
@@ -150,6 +152,11 @@ class Ticket(models.Model):
         blank=True,
         related_name="+",
     )
+    # The key of the form or API request that registered it: a repeated submission with the same
+    # key returns this ticket instead of registering another (tickets/registration.py).
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -189,7 +196,12 @@ class Ticket(models.Model):
                 condition=Q(state=TicketState.CLOSED, closed_at__isnull=False)
                 | (~Q(state=TicketState.CLOSED) & Q(closed_at__isnull=True)),
                 name="ticket_closed_at_iff_closed",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["registered_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ticket_idempotency_key_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +336,9 @@ class RefusedRegistration(models.Model):
     )
     is_sales_lead = models.BooleanField(_("sales lead"), default=False)
     submitted = models.JSONField(_("submitted data"), default=dict)
+    # Whether this refusal's notice went to the account manager (at most one an hour per
+    # organization; the next notice counts the ones in between).
+    manager_notified = models.BooleanField(_("account manager notified"), default=False)
 
     class Meta:
         verbose_name = _("refused registration")
@@ -459,11 +474,48 @@ class Escalation(models.Model):
         PriorityProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="escalation"
     )
     created_at = models.DateTimeField(_("requested"))
+    # Set by support's next public answer (``tickets.actions.base.event``); until then the
+    # escalation is pending and the customer cannot escalate again.
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(answered_at__isnull=True),
+                name="escalation_one_pending_per_ticket",
+            ),
+            models.UniqueConstraint(fields=["ticket", "level"], name="escalation_level_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.level}"
+
+
+class TicketSearch(models.Model):
+    """A ticket's search document, rebuilt in the transaction of each change
+    (``tickets.search_index``; docs/workspace.md).
+
+    ``keys``: the number, organization, contact (name, e-mail, phones, Support ID), contract
+    Support ID and license key, lowercased, for substring matches (pg_trgm on PostgreSQL).
+    ``public`` and ``internal``: full-text vectors (Russian and English) of what customers may
+    read and of the internal notes, on PostgreSQL; on SQLite the FTS5 table
+    ``tickets_search_fts`` holds the same two texts and these columns stay empty.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    keys = models.TextField(_("numbers, names and keys"), blank=True)
+    public = SearchVectorField(_("what the customer may read"), null=True)
+    internal = SearchVectorField(_("internal notes"), null=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)

@@ -162,7 +162,7 @@ class QueueFilter:
     ``day_end``, the end of the viewer's day: "what breaches today").
     """
 
-    closed: bool = False
+    closed: bool | None = False  # None: open and closed alike (a search's default)
     team_id: int | None = None
     owner_id: int | None = None
     unassigned: bool = False
@@ -177,7 +177,8 @@ def filter_queue(
     tickets: QuerySet[Ticket], chosen: QueueFilter, *, now: dt.datetime, day_end: dt.datetime
 ) -> QuerySet[Ticket]:
     """``tickets`` narrowed to what ``chosen`` asks for (open or closed ones by ``closed``)."""
-    tickets = tickets.filter(closed_at__isnull=not chosen.closed)
+    if chosen.closed is not None:
+        tickets = tickets.filter(closed_at__isnull=not chosen.closed)
     exact = {
         "team_id": chosen.team_id,
         "owner_id": chosen.owner_id,

@@ -8,13 +8,15 @@ manager) and raised as ``RegistrationRefused`` with a reason that says what to d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 
-from supportdesk.accounts.models import Contact, User
+from supportdesk.accounts.models import Contact, Organization, User
 from supportdesk.catalog.models import Product
 from supportdesk.contracts.entitlements import (
     Entitlement,
@@ -28,6 +30,7 @@ from supportdesk.regulations.models import Priority, RegistrationField
 from supportdesk.regulations.rules import compiled_rules
 from supportdesk.sla.hooks import set_initial_deadlines
 from supportdesk.tickets.actions.base import event, notify_customer
+from supportdesk.tickets.attachments import check_files, sanitize_filename, save_attachments
 from supportdesk.tickets.models import (
     DESCRIPTION_MAX_LENGTH,
     RefusedRegistration,
@@ -79,12 +82,20 @@ class RegistrationRequest:
     priority_code: str = ""
     language: str = ""
     extra: dict = field(default_factory=dict)  # kept in the "registered" event's data
+    # The form's or the API request's key: the same key from the same user registers once.
+    idempotency_key: str = ""
+    # Uploaded files, attached to the "registered" event in the registration's transaction, by
+    # the same rules as replies (tickets/attachments.py); a refused file is listed in the event.
+    files: tuple[Any, ...] = ()
 
     def value_of(self, name: str) -> object:
         return getattr(self, "priority_code" if name == RegistrationField.PRIORITY else name)
 
     def as_record(self) -> dict:
-        data = asdict(self)
+        # Not asdict(): it would deep-copy the uploaded files; the record keeps their names.
+        data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        data["extra"] = dict(self.extra)
+        data["files"] = [sanitize_filename(getattr(f, "name", "") or "") for f in self.files]
         data["requested_by"] = self.requested_by.pk
         data["contact"] = self.contact.pk if self.contact else None
         data["product"] = self.product.code if self.product else None
@@ -117,6 +128,9 @@ def register_ticket(*, request: RegistrationRequest, now: dt.datetime | None = N
     the account manager's notice) is written, and ``RegistrationRefused`` is raised.
     """
     now = now or timezone.now()
+    repeated = _registered_with_key(request)
+    if repeated is not None:
+        return repeated
     try:
         entitlement = check_entitlement(request, now=now)
     except Refusal as refusal:
@@ -124,7 +138,25 @@ def register_ticket(*, request: RegistrationRequest, now: dt.datetime | None = N
         raise RegistrationRefused(
             refusal.reason, refusal.message, fields=refusal.fields, refusal=record
         ) from None
-    return _create_ticket(request, entitlement, now)
+    try:
+        return _create_ticket(request, entitlement, now)
+    except IntegrityError:
+        # The same key registered concurrently (a double click): the other request won.
+        repeated = _registered_with_key(request)
+        if repeated is None:
+            raise
+        return repeated
+
+
+def _registered_with_key(request: RegistrationRequest) -> Ticket | None:
+    """The ticket this user already registered with this idempotency key, if any."""
+    if not request.idempotency_key:
+        return None
+    return (
+        Ticket.objects.select_related("priority", "product", "level", "organization")
+        .filter(registered_by=request.requested_by, idempotency_key=request.idempotency_key)
+        .first()
+    )
 
 
 def _create_ticket(
@@ -156,51 +188,83 @@ def _create_ticket(
         description=request.description.strip(),
         registered_at=now,
         registered_by=request.requested_by,
+        idempotency_key=request.idempotency_key,
     )
     # Deadlines go in with the INSERT, as on_ticket_changed would store them right after it.
     set_initial_deadlines(ticket, now=now)
     with translation.override(contact.user.language):
         names = {"priority_name": priority.tr("name"), "level_name": contract.level.tr("name")}
+    # Files are checked before the transaction (reading them takes time); stored inside it.
+    checked, rejected = check_files(request.files, regulation=regulation)
+    data = {"channel": request.channel, "priority": priority.code, **request.extra}
+    if rejected:
+        data["rejected_files"] = rejected
     with transaction.atomic():
         ticket.number = next_ticket_number(now=now)
         ticket.save(force_insert=True)
-        event(
+        registered = event(
             ticket,
             request.requested_by,
             TicketEvent.Kind.REGISTERED,
             now,
             # ``extra`` carries what the interface recorded with the registration, e.g. the
             # primary diagnostics the customer confirmed.
-            data={"channel": request.channel, "priority": priority.code, **request.extra},
+            data=data,
+        )
+        save_attachments(
+            ticket=ticket, event=registered, checked=checked, uploaded_by=request.requested_by
         )
         notify_customer(ticket, "ticket_registered", names)
     return ticket
 
 
+# At most one refusal notice per organization in this time to its account manager; the next one
+# counts the refusals in between (20 refused attempts in a minute are one e-mail, not 20).
+REFUSAL_NOTICE_INTERVAL = dt.timedelta(hours=1)
+
+
 def _record_refusal(request: RegistrationRequest, refusal: Refusal) -> RefusedRegistration:
     with transaction.atomic():
+        organization = (
+            Organization.objects.select_for_update().filter(pk=refusal.organization_id).first()
+            if refusal.organization_id
+            else None
+        )
         record = RefusedRegistration.objects.create(
             reason=refusal.reason,
             message=refusal.message,
             channel=request.channel,
-            organization_id=refusal.organization_id,
+            organization=organization,
             contract=refusal.contract,
             requested_by=request.requested_by,
             is_sales_lead=refusal.reason == Reason.CONTRACT_EXPIRED,
             submitted=request.as_record(),
         )
-        manager = record.organization.account_manager if record.organization else None
-        if manager is not None:
-            with translation.override(manager.language):
-                reason_label = str(Reason(record.reason).label)
-            enqueue_email(
-                template="registration_refused",
-                recipients=[manager.email],
-                language=manager.language,
-                context={
-                    "refusal": record,
-                    "organization": record.organization,
-                    "reason_label": reason_label,
-                },
-            )
+        manager = organization.account_manager if organization else None
+        if manager is None or organization is None:
+            return record
+        earlier = RefusedRegistration.objects.filter(organization=organization).exclude(
+            pk=record.pk
+        )
+        last_notice = earlier.filter(manager_notified=True).order_by("-id").first()
+        if last_notice and record.created_at - last_notice.created_at < REFUSAL_NOTICE_INTERVAL:
+            return record
+        since_notice = earlier.filter(manager_notified=False)
+        if last_notice is not None:
+            since_notice = since_notice.filter(pk__gt=last_notice.pk)
+        with translation.override(manager.language):
+            reason_label = str(Reason(record.reason).label)
+        enqueue_email(
+            template="registration_refused",
+            recipients=[manager.email],
+            language=manager.language,
+            context={
+                "refusal": record,
+                "organization": organization,
+                "reason_label": reason_label,
+                "earlier_refusals": since_notice.count(),
+            },
+        )
+        record.manager_notified = True
+        record.save(update_fields=["manager_notified"])
     return record

@@ -8,6 +8,7 @@ only, so the domain's message is the one the user reads when the browser check i
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -16,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact, User
 from supportdesk.catalog.models import Product
+from supportdesk.inputs import IDEMPOTENCY_KEY
 from supportdesk.regulations.models import Priority, RegistrationField
 from supportdesk.tickets import actions
-from supportdesk.tickets.models import DESCRIPTION_MAX_LENGTH, Ticket
+from supportdesk.tickets.models import DESCRIPTION_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH, Ticket
 from supportdesk.tickets.registration import FIELD_LIMITS, RegistrationRequest
 
 
@@ -64,6 +66,18 @@ class RegistrationFields(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     subject = _text(RegistrationField.SUBJECT)
     description = _text(RegistrationField.DESCRIPTION, widget=forms.Textarea(attrs={"rows": 8}))
+    # A fresh key in every form shown: the form sent twice (a double click, the back button)
+    # registers one ticket (tickets/registration.py).
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        initial=lambda: secrets.token_urlsafe(24),
+    )
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if IDEMPOTENCY_KEY.fullmatch(key) else ""
 
     def registration_request(
         self,
@@ -73,7 +87,8 @@ class RegistrationFields(forms.Form):
         contact: Contact | None,
         extra: dict | None = None,
     ) -> RegistrationRequest:
-        """The validated input as the registration service takes it."""
+        """The validated input as the registration service takes it (with the uploads, when
+        the form has an ``attachments`` field)."""
         data = self.cleaned_data
         return RegistrationRequest(
             channel=channel,
@@ -90,6 +105,8 @@ class RegistrationFields(forms.Form):
             description=data["description"],
             priority_code=data["priority"],
             extra=extra or {},
+            idempotency_key=data.get("idempotency_key", ""),
+            files=tuple(data.get("attachments") or ()),
         )
 
 

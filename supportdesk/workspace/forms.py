@@ -337,3 +337,33 @@ class NotEntitledForm(TicketActionForm):
 def _agent_label(agent: Agent) -> str:
     name = agent.user.get_full_name() or agent.user.email
     return f"{name} ({agent.get_role_display()})"
+
+
+class MailTicketForm(RegistrationFields):
+    """A request registered from a quarantined e-mail on a customer's behalf."""
+
+    contact_email = forms.EmailField(
+        label=_("Customer's e-mail address"),
+        help_text=_("The contact the request is registered for."),
+    )
+
+    field_order = ["contact_email", *RegistrationFields.base_fields]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        product_field = cast(forms.ModelChoiceField, self.fields["product"])
+        product_field.queryset = Product.objects.filter(line__is_consumer=False).order_by("name")
+        choices: dict[str, str] = {}
+        for priority in Priority.objects.order_by("rank", "regulation__code"):
+            choices.setdefault(priority.code, priority.tr("name"))
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
+            ("", _("Lowest priority of the regulation")),
+            *choices.items(),
+        ]
+
+    def clean_contact_email(self) -> Contact:
+        address = self.cleaned_data["contact_email"]
+        contact = Contact.objects.select_related("user").filter(user__email__iexact=address).first()
+        if contact is None:
+            raise forms.ValidationError(_("No customer contact has this address."))
+        return contact

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, queue, reports, speed, ticket
+from supportdesk.workspace.views import dispatch, health, mail, queue, reports, speed, ticket
 
 app_name = "workspace"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
+    # Incoming mail: ?id=<message>, checked for the role before any lookup, as the outbox's.
+    path("mail/", mail.mail_list, name="mail"),
+    path("mail/message/", mail.mail_message, name="mail_message"),
+    path("mail/reprocess/", mail.mail_reprocess, name="mail_reprocess"),
+    path("mail/html/", mail.mail_html, name="mail_html"),
     path("outbox/resend/", health.outbox_resend, name="outbox_resend"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
     path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),

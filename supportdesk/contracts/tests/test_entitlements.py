@@ -220,7 +220,8 @@ def test_contract_of_another_organization_is_refused(cast):
         support_contact_id="",
         support_id="SYM-100200",
     )
-    assert refused(claim).reason == "wrong_organization"
+    # Answered as an unknown Support ID: the refusal is no existence check (tests_security).
+    assert refused(claim).reason == "unknown_contract"
 
 
 def test_someone_elses_support_contact_id_is_refused(cast):

@@ -9,6 +9,7 @@ rows the seed defines are reset to the seed's values. See docs/regulations.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
@@ -35,6 +36,10 @@ from supportdesk.regulations.presets import seed_000, seed_002
 from supportdesk.regulations.rules import bump_rules
 
 SEEDS: dict[str, ModuleType] = {"000": seed_000, "002": seed_002}
+
+# Set by sync_rows / sync_m2m when they write: a load that changed nothing keeps the regulations'
+# rules_version, so the per-process caches of the compiled rules stay valid.
+_WROTE: ContextVar[bool] = ContextVar("preset_sync_wrote", default=False)
 
 WEEKDAYS = range(0, 5)
 EVERY_DAY = range(0, 7)
@@ -120,6 +125,8 @@ def sync_rows(
         model._default_manager.bulk_create(to_create)
     if to_update:
         model._default_manager.bulk_update(to_update, sorted(changed))
+    if to_create or to_update:
+        _WROTE.set(True)
     return result
 
 
@@ -141,6 +148,8 @@ def sync_m2m(
     )
     desired = {(obj_id, other) for obj_id, others in wanted.items() for other in others}
     missing = desired - existing
+    if missing or existing - desired:
+        _WROTE.set(True)
     if missing:
         through._default_manager.bulk_create(
             [through(**{source: s, target: t}) for s, t in missing]
@@ -376,12 +385,17 @@ def load_preset(code: str) -> Regulation:
     """Create or update seed regulation ``code`` ("000" or "002") and everything it needs."""
     if code not in SEEDS:
         raise KeyError(code)
-    with transaction.atomic():
-        calendars, teams = load_shared()
-        regulation = _load_regulation(SEEDS[code], calendars, teams)
-        # Bulk writes send no signals: bump every regulation, the calendars are shared.
-        regulation.rules_version = bump_rules()
-        return regulation
+    token = _WROTE.set(False)
+    try:
+        with transaction.atomic():
+            calendars, teams = load_shared()
+            regulation = _load_regulation(SEEDS[code], calendars, teams)
+            # Bulk writes send no signals: bump every regulation, the calendars are shared.
+            if _WROTE.get():
+                regulation.rules_version = bump_rules()
+            return regulation
+    finally:
+        _WROTE.reset(token)
 
 
 def load_presets(codes: Iterable[str] = tuple(SEEDS)) -> dict[str, Regulation]:
@@ -390,10 +404,15 @@ def load_presets(codes: Iterable[str] = tuple(SEEDS)) -> dict[str, Regulation]:
     for code in codes:
         if code not in SEEDS:
             raise KeyError(code)
-    with transaction.atomic():
-        calendars, teams = load_shared()
-        regulations = {code: _load_regulation(SEEDS[code], calendars, teams) for code in codes}
-        version = bump_rules()
-        for regulation in regulations.values():
-            regulation.rules_version = version
-        return regulations
+    token = _WROTE.set(False)
+    try:
+        with transaction.atomic():
+            calendars, teams = load_shared()
+            regulations = {code: _load_regulation(SEEDS[code], calendars, teams) for code in codes}
+            if _WROTE.get():
+                version = bump_rules()
+                for regulation in regulations.values():
+                    regulation.rules_version = version
+            return regulations
+    finally:
+        _WROTE.reset(token)

@@ -23,9 +23,10 @@ from supportdesk import access
 from supportdesk.accounts.models import Agent, User
 from supportdesk.outbox.services import enqueue_email
 from supportdesk.sla import hooks as sla_hooks
-from supportdesk.tickets import attachments
+from supportdesk.tickets import attachments, search_index
 from supportdesk.tickets.models import (
     Attachment,
+    Escalation,
     PriorityProposal,
     Ticket,
     TicketEvent,
@@ -190,8 +191,9 @@ def event(
     data: dict | None = None,
     internal: bool = False,
 ) -> TicketEvent:
-    """Append one event to the ticket's timeline."""
-    return TicketEvent.objects.create(
+    """Append one event to the ticket's timeline. Support's public answer (``ANSWERING_KINDS``
+    by an agent) answers the pending escalation, after which the customer may escalate again."""
+    created = TicketEvent.objects.create(
         ticket=ticket,
         created_at=now,
         actor=actor,
@@ -200,6 +202,24 @@ def event(
         data=data or {},
         is_internal=internal,
     )
+    if kind in ANSWERING_KINDS and not internal and actor is not None and access.is_agent(actor):
+        Escalation.objects.filter(ticket=ticket, answered_at__isnull=True).update(answered_at=now)
+    return created
+
+
+# What support does in the customer's sight that answers an escalation.
+ANSWERING_KINDS = frozenset(
+    {
+        TicketEvent.Kind.PUBLIC_REPLY,
+        TicketEvent.Kind.SOLUTION_PROPOSED,
+        TicketEvent.Kind.DIAGNOSTICS_REQUESTED,
+        TicketEvent.Kind.PRIORITY_CHANGED,
+        TicketEvent.Kind.PRIORITY_DECLINED,
+        TicketEvent.Kind.PRIORITY_OVERRIDDEN,
+        TicketEvent.Kind.WORK_METHOD_AGREED,
+        TicketEvent.Kind.STATE_CHANGED,
+    }
+)
 
 
 def set_state(
@@ -242,8 +262,9 @@ def save(ticket: Ticket, fields: list[str], now: dt.datetime) -> Ticket:
 
 
 def ticket_changed(ticket: Ticket, now: dt.datetime) -> None:
-    """Recompute the SLA deadlines in this transaction, from the timeline."""
+    """Recompute the SLA deadlines and the search document in this transaction."""
     sla_hooks.on_ticket_changed(ticket=ticket, now=now)
+    search_index.index_ticket(ticket)
 
 
 def ticket_url(ticket: Ticket, *, for_agent: bool = False) -> str:

@@ -53,6 +53,18 @@ def request_escalation(
             raise TicketActionError(
                 "invalid", _("Choose the reason of the escalation."), status=422, fields=["reason"]
             )
+        pending = ticket.escalations.filter(answered_at__isnull=True).first()
+        if pending is not None:
+            raise TicketActionError(
+                "escalation_pending",
+                _(
+                    "Your escalation to level %(level)s is still waiting for support's answer: "
+                    "the escalation contacts have been told. You can escalate again after support "
+                    "answers."
+                )
+                % {"level": pending.level},
+                status=409,
+            )
         text = text.strip()
         if reason == Escalation.Reason.OTHER:
             require_text(text, "text", _("Describe the reason of the escalation."))

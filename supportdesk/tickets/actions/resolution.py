@@ -29,7 +29,10 @@ from supportdesk.tickets.models import CloseReason, Ticket, TicketEvent
 
 # Close reasons an agent may choose; the others have their own actions (confirmed, withdrawn,
 # duplicate) or belong to the regulation.
-AGENT_CLOSE_REASONS = (CloseReason.NOT_ENTITLED, CloseReason.NO_RESPONSE)
+# What a person may close a request with; no_response is the regulation's own verdict on the
+# customer's silence (the SLA sweep, ``close_by_regulation``), never chosen by a user.
+AGENT_CLOSE_REASONS = (CloseReason.NOT_ENTITLED,)
+SYSTEM_CLOSE_REASONS = (CloseReason.NO_RESPONSE,)
 
 
 def propose_solution(
@@ -159,16 +162,17 @@ def close_ticket(
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Close without the customer: not_entitled (by the working agent, reason required) or
-    no_response (the agent, or the silence sweep with ``actor=None``). Confirmed, withdrawn and
-    duplicate closures have their own actions; see also ``close_by_regulation``."""
+    no_response (the silence sweep only, ``actor=None``: reserved for the system). Confirmed,
+    withdrawn and duplicate closures have their own actions; see also ``close_by_regulation``."""
     now = resolve_now(now)
     if actor is None and close_reason != CloseReason.NO_RESPONSE:
         raise TicketActionError("forbidden", _("Only agents close requests."), status=403)
     opening = (
         acting_as_system(ticket, "close") if actor is None else acting_on(ticket, actor, "close")
     )
+    allowed = SYSTEM_CLOSE_REASONS if actor is None else AGENT_CLOSE_REASONS
     with opening as ticket:
-        if close_reason not in AGENT_CLOSE_REASONS:
+        if close_reason not in allowed:
             raise TicketActionError(
                 "invalid",
                 _("Choose a reason to close the request."),

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tickets', '0010_email_not_accepted_event'),
-        ('tickets', '0010_queue_counter_indexes'),
+        ('tickets', '0010_queue_counters_and_search'),
     ]
 
     operations = [

@@ -207,3 +207,21 @@ def test_each_regulation_has_its_own_limits(cast):
     event = TicketEvent.objects.filter(ticket=ticket).latest("id")
     assert [a.original_name for a in event.attachments.all()] == ["a.log"]
     assert [r["code"] for r in event.data["rejected_files"]] == ["type_not_allowed"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("CON.txt", "_CON.txt"),
+        ("NUL.txt", "_NUL.txt"),
+        ("COM1.txt", "_COM1.txt"),
+        ("LPT1.txt", "_LPT1.txt"),
+        ("aux.log", "_aux.log"),
+        ("prn", "_prn"),
+        ("Con.tar.gz", "_Con.tar.gz"),
+        ("console.txt", "console.txt"),
+        ("COM10.txt", "COM10.txt"),
+    ],
+)
+def test_windows_device_names_are_renamed(name, kept):
+    assert attachments.sanitize_filename(name) == kept

@@ -55,7 +55,7 @@ def standing(response) -> dict[str, tuple[str, str]]:
     """Per ticket number: the status and the time left as the row shows it."""
     html = response.content.decode()
     result = {}
-    for ticket, glance in response.context["rows"]:
+    for ticket, glance, _hit in response.context["rows"]:
         result[ticket.number] = (glance.status, glance.left_minutes)
         assert ticket.number in html
     return result

@@ -137,7 +137,8 @@ def test_support_id_of_another_organization_is_refused(client, cast):
 
     assert response.status_code == 200
     record = RefusedRegistration.objects.get()
-    assert record.reason == RefusedRegistration.Reason.WRONG_ORGANIZATION
+    # Another organization's contract is answered as unknown, as it is to customers.
+    assert record.reason == RefusedRegistration.Reason.UNKNOWN_CONTRACT
     assert response.context["refusal_message"] == record.message
     assert Ticket.objects.count() == 0
     assert not OutboxMessage.objects.filter(recipients=["olga@beta.example"]).exists()

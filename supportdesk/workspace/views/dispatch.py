@@ -20,6 +20,7 @@ from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import Contact, ContactPhone, Organization, normalize_phone
 from supportdesk.contracts.entitlements import contract_status
 from supportdesk.contracts.models import Contract, LicenseKey
+from supportdesk.inputs import parse_id
 from supportdesk.regulations.models import Channel
 from supportdesk.tickets.registration import RegistrationRefused, register_ticket
 from supportdesk.workspace.forms import LookupForm, PhoneRequestForm
@@ -99,9 +100,9 @@ def dispatch(request: AuthenticatedRequest) -> HttpResponse:
     organization = None
     candidates: list[Organization] = []
     hints: dict = {}
-    org_id = source.get("organization") or request.GET.get("org")
-    if org_id and org_id.isdigit():
-        organization = Organization.objects.filter(pk=int(org_id)).first()
+    org_id = parse_id(source.get("organization") or request.GET.get("org"))
+    if org_id is not None:
+        organization = Organization.objects.filter(pk=org_id).first()
         if organization is None:
             raise Http404
     elif lookup.is_valid():

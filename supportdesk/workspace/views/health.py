@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
 from supportdesk.formatting import format_age
+from supportdesk.inputs import parse_id
 from supportdesk.outbox.models import OutboxMessage
 from supportdesk.outbox.relay import outbox_health
 from supportdesk.outbox.services import ResendRefused, resend_message
@@ -69,12 +70,8 @@ def outbox_message(request: AuthenticatedRequest) -> HttpResponse:
     """One outbox message as it was written ("the mail view"): headers, the text body (escaped,
     never rendered as HTML) and every delivery attempt. The id is a query parameter: ?id=."""
     _manager_or_403(request)
-    pk = request.GET.get("id", "")
-    message = (
-        OutboxMessage.objects.select_related("ticket").filter(pk=int(pk)).first()
-        if pk.isdigit()
-        else None
-    )
+    pk = parse_id(request.GET.get("id"))
+    message = OutboxMessage.objects.select_related("ticket").filter(pk=pk).first() if pk else None
     if message is None:
         raise Http404
     context = {

@@ -23,6 +23,7 @@ from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import Agent, Team
 from supportdesk.regulations.models import Priority
 from supportdesk.sla.glance import glances
+from supportdesk.tickets import search
 from supportdesk.tickets.models import TicketState
 from supportdesk.tickets.queries import (
     AT_RISK,
@@ -51,13 +52,20 @@ def _id(params: QueryDict, name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and int(value) <= _MAX_ID else None
 
 
+VIEWS = {"open": False, "closed": True, "all": None}
+
+
 def chosen_filter(params: QueryDict, agent: Agent, team_ids: set[int]) -> QueueFilter:
-    """The filter the URL asks for; a value that is not one of the choices is ignored."""
+    """The filter the URL asks for; a value that is not one of the choices is ignored. A search
+    looks at open and closed tickets alike unless ``view`` says otherwise."""
     team_id = _id(params, "team")
+    view = params.get("view", "")
+    if view not in VIEWS:
+        view = "all" if search.clean(params.get("q", "")) else "open"
     state = params.get("state", "")
     risk = params.get("risk", "")
     return QueueFilter(
-        closed=params.get("view") == "closed",
+        closed=VIEWS[view],
         team_id=team_id if team_id in team_ids else None,
         owner_id=agent.pk if params.get("mine") == "1" else None,
         unassigned=params.get("unassigned") == "1",
@@ -69,10 +77,12 @@ def chosen_filter(params: QueryDict, agent: Agent, team_ids: set[int]) -> QueueF
     )
 
 
-def filter_params(chosen: QueueFilter) -> dict[str, str]:
-    """The URL parameters that name ``chosen`` (the defaults left out)."""
+def filter_params(chosen: QueueFilter, text: str) -> dict[str, str]:
+    """The URL parameters that name ``chosen`` and the search (the defaults left out)."""
+    view = next(name for name, closed in VIEWS.items() if closed is chosen.closed)
     params = {
-        "view": "closed" if chosen.closed else "",
+        "q": text,
+        "view": "" if view == ("all" if text else "open") else view,
         "team": chosen.team_id,
         "mine": "1" if chosen.owner_id else "",
         "unassigned": "1" if chosen.unassigned else "",
@@ -108,16 +118,25 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         now=now,
         day_end=day_end,
     )
+    text = search.clean(request.GET.get("q", ""))
     after = request.GET.get("after", "")
-    if chosen.closed:
-        rows, next_cursor = newest_first_page(tickets, after)
-    else:
+    snippets = {}
+    if text:
+        hits = search.search(request.user, text, within=tickets)
+        rows, next_cursor, after = [hit.ticket for hit in hits], None, ""
+        snippets = {hit.ticket.pk: hit for hit in hits}
+    elif chosen.closed is False:
         rows, next_cursor = sla_queue_page(tickets, after)
+    else:
+        rows, next_cursor = newest_first_page(tickets, after)
     standing = glances(rows, now=now)
-    filters = filter_params(chosen)
+    filters = filter_params(chosen, text)
     context = {
+        "q": text,
+        "hits": snippets,
+        "max_results": search.MAX_RESULTS,
         "tickets": rows,
-        "rows": [(ticket, standing[ticket.pk]) for ticket in rows],
+        "rows": [(ticket, standing[ticket.pk], snippets.get(ticket.pk)) for ticket in rows],
         "counters": counters,
         "teams": [c.team for c in counters],
         "chosen": chosen,

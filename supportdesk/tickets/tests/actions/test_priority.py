@@ -48,6 +48,16 @@ def test_escalation_raises_level_and_notifies_contacts_of_that_level(cast):
         ("escalation_requested", ["escalation@support.example"], "ru"),
         ("escalation_requested", ["engineer@support.example"], "ru"),
     ]
+    # While it waits for support's answer, the customer cannot escalate again.
+    refused(
+        ticket,
+        lambda: actions.request_escalation(
+            ticket=ticket, actor=cast.customer_alpha, reason="incorrect_answers"
+        ),
+        "escalation_pending",
+        409,
+    )
+    ticket = actions.add_public_reply(ticket=ticket, actor=cast.engineer, body="Looking into it.")
     mark = last_mail_id()
     ticket = actions.request_escalation(
         ticket=ticket, actor=cast.customer_alpha, reason="incorrect_answers", text="Wrong advice."
