@@ -49,6 +49,10 @@ HOST = "127.0.0.1"
 PEER_PORT, OURS_PORT = 8077, 8078
 OUT = Path(tempfile.gettempdir()) / "side_by_side"
 SEARCH = "бастион"
+# Seconds of the same load, not measured, before each creation load: a fresh worker first imports
+# and compiles what it needs (templates, URL patterns, holiday tables), which would otherwise land
+# in a short measurement.
+WARMUP = {"seconds": 10.0}
 TEXT = "Добрый день! После обновления до 7.2 экспорт в PDF не работает, в журнале ошибка E4242."
 
 
@@ -128,6 +132,12 @@ def http_get(port: int, path: str, cookies: dict) -> tuple[int, str, float]:
 
 
 def loadgen(url: str, headers: list[str], body: str, duration: float, out: Path) -> dict:
+    if WARMUP["seconds"] > 0:
+        _loadgen(url, headers, body, WARMUP["seconds"], out.with_suffix(".warmup.json"))
+    return _loadgen(url, headers, body, duration, out)
+
+
+def _loadgen(url: str, headers: list[str], body: str, duration: float, out: Path) -> dict:
     command = [str(PEER_PY), str(PEER_DIR / "loadgen.py"), "--url", url, "--method", "POST",
                "--body-template", body, "--concurrency", "16", "--duration", str(duration),
                "--timeout", "60", "--queues", "200", "--out", str(out)]  # fmt: skip
@@ -459,8 +469,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per creation load")
     parser.add_argument("--reads", type=int, default=30, help="requests per read scenario")
     parser.add_argument("--database", default=os.environ.get("OURS_DB", "sd_side_by_side"))
+    parser.add_argument("--warmup", type=float, default=10.0, help="unmeasured seconds first")
     parser.add_argument("--skip-prepare", action="store_true")
     args = parser.parse_args(argv)
+    WARMUP["seconds"] = args.warmup
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.update(ours_env(args.database))
     setup_django()

@@ -150,7 +150,9 @@ def many_tickets(cast, count: int = 12) -> list[Ticket]:
     for ticket in tickets[: count // 2]:
         actions.take_ticket(ticket=ticket, actor=cast.engineer)
     for ticket in tickets[: count // 4]:
-        actions.close_ticket(ticket=ticket, actor=cast.engineer, close_reason="no_response")
+        actions.close_ticket(
+            ticket=ticket, actor=cast.engineer, close_reason="not_entitled", reason="No contract."
+        )
     return tickets
 
 
