@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ninja",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "supportdesk.accounts",
     "supportdesk.catalog",
     "supportdesk.regulations",
@@ -71,6 +72,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: throttled sign-in answers 429, agents' second factor and idle timeout,
+    # no-store on pages that show secrets (supportdesk/accounts/account_security.py).
+    "supportdesk.accounts.throttling.AuthThrottleMiddleware",
+    "supportdesk.accounts.account_security.AgentSessionMiddleware",
+    "supportdesk.accounts.account_security.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "supportdesk.accounts.middleware.UserPreferencesMiddleware",
     "supportdesk.accounts.middleware.SecurityHeadersMiddleware",
@@ -117,6 +123,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
 
+
+def _cache_settings(url: str) -> dict:
+    """CACHE_URL=redis://host:port/db | db:// | locmem://: where throttling counters live."""
+    scheme = urlparse(url).scheme
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # The embedded default: a table in the database (created by a migration), shared by every
+    # process that uses the database.
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+
+
+# The table the accounts migration creates for the database cache.
+CACHE_TABLE = "supportdesk_cache"
+_default_cache_url = os.environ.get("REDIS_URL", "db://")
+if env_bool("SUPPORTDESK_TESTING"):
+    # Tests keep their counters per process unless a test names a shared cache.
+    _default_cache_url = "locmem://"
+CACHES = {
+    "default": {
+        **_cache_settings(os.environ.get("CACHE_URL", _default_cache_url)),
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "supportdesk"),
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -137,6 +169,24 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "supportdesk.accounts.adapter.AccountAdapter"
+# Sign-in throttling (docs/security.md). Per account (the typed address, known or not): a few
+# wrong passwords per window. Per IP: high enough that one attacker behind a shared address
+# (an office NAT) does not lock its other users out, low enough to stop spraying many accounts.
+# The counters live in the shared cache (CACHES below), so they hold across workers and hosts.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "60/m/ip"),
+    "login_failed": os.environ.get("RATE_LIMIT_LOGIN_FAILED", "5/5m/key,20/h/key,100/10m/ip"),
+    "signup": os.environ.get("RATE_LIMIT_SIGNUP", "20/m/ip,100/h/ip"),
+    "reset_password": os.environ.get("RATE_LIMIT_RESET_PASSWORD", "20/m/ip,3/5m/key,10/d/key"),
+    "reset_password_from_key": "20/m/ip",
+}
+# Agents need a second factor (TOTP, with recovery codes) before they can work; `./dev run`
+# turns it off for the demo logins (README). Their sessions end after this much inactivity.
+SUPPORTDESK_AGENT_MFA_REQUIRED = env_bool("SUPPORTDESK_AGENT_MFA_REQUIRED", default=True)
+SUPPORTDESK_AGENT_IDLE_MINUTES = int(os.environ.get("SUPPORTDESK_AGENT_IDLE_MINUTES", "60"))
+MFA_ADAPTER = "supportdesk.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "supportdesk")
 SITE_ID = 1
 
 LANGUAGE_CODE = "ru"
@@ -216,3 +266,5 @@ LOGGING = {
 if env_bool("SUPPORTDESK_TESTING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     ACCOUNT_EMAIL_VERIFICATION = "none"
+    # Tests sign agents in with force_login; the MFA tests turn this on.
+    SUPPORTDESK_AGENT_MFA_REQUIRED = env_bool("SUPPORTDESK_AGENT_MFA_REQUIRED", default=False)

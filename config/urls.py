@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from supportdesk.api import views as api_views
 
+# allauth answers its own rate-limit refusals through this (with Retry-After).
+handler429 = "supportdesk.accounts.throttling.handler429"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
