@@ -24,5 +24,10 @@ PERIODIC_TASKS: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    "purge-audit-log": {
+        "task": "supportdesk.audit.tasks.purge_audit_log",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 app.conf.beat_schedule = PERIODIC_TASKS

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    "supportdesk.audit",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
     "config",
 ]
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "supportdesk.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -252,6 +254,9 @@ OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
 # After the fast retries: one attempt per OUTBOX_SLOW_RETRY_SECONDS for OUTBOX_SLOW_RETRY_HOURS.
 OUTBOX_SLOW_RETRY_SECONDS = int(os.environ.get("OUTBOX_SLOW_RETRY_SECONDS", "3600"))
 OUTBOX_SLOW_RETRY_HOURS = int(os.environ.get("OUTBOX_SLOW_RETRY_HOURS", "72"))
+
+# Audit records older than this are deleted by the daily purge (supportdesk.audit.tasks).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 
