@@ -19,6 +19,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "schedule": 5.0,
         "options": {"expires": 5.0},
     },
+    "poll-mailboxes": {
+        "task": "supportdesk.mail.tasks.poll_mailboxes",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "sweep-sla": {
         "task": "supportdesk.sla.tasks.sweep_sla",
         "schedule": 30.0,
@@ -28,6 +33,12 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "supportdesk.audit.tasks.purge_audit_log",
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600.0},
+    },
+    # Deadline recalculations after regulation edits (sent at once too when a broker exists).
+    "retime-open-tickets": {
+        "task": "supportdesk.sla.tasks.retime_open_tickets",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
     },
 }
 app.conf.beat_schedule = PERIODIC_TASKS

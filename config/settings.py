@@ -56,16 +56,21 @@ INSTALLED_APPS = [
     "supportdesk.tickets",
     "supportdesk.sla",
     "supportdesk.outbox",
+    "supportdesk.mail",
     "supportdesk.portal",
     "supportdesk.workspace",
     "supportdesk.api",
     "supportdesk.demo",
+    "supportdesk.ops",
+    "supportdesk.reports",
     "supportdesk.audit",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
     "config",
 ]
 
 MIDDLEWARE = [
+    # First, so that the latency it measures includes every other middleware.
+    "supportdesk.ops.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,6 +190,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": os.environ.get("RATE_LIMIT_RESET_PASSWORD", "20/m/ip,3/5m/key,10/d/key"),
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a proxy (nginx), the client's address is the N-th from the end of X-Forwarded-For: set
+# TRUSTED_PROXY_COUNT=1 behind one proxy that appends it, or every client shares the proxy's
+# address in the per-IP limits and the audit log. Never set it without such a proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Agents need a second factor (TOTP, with recovery codes) before they can work; `./dev run`
 # turns it off for the demo logins (README). Their sessions end after this much inactivity.
 SUPPORTDESK_AGENT_MFA_REQUIRED = env_bool("SUPPORTDESK_AGENT_MFA_REQUIRED", default=True)
@@ -252,6 +261,10 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@localhost>")
+# Incoming mail (docs/email.md): larger messages go to quarantine unread; automatic answers to one
+# address at most this many per hour (a loop with another robot stops there).
+MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
+MAIL_AUTO_ANSWERS_PER_HOUR = int(os.environ.get("MAIL_AUTO_ANSWERS_PER_HOUR", "5"))
 
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.
@@ -272,10 +285,36 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# `supportdesk backup` writes this format: JSON Lines that keeps microseconds (ops/serializer.py).
+SERIALIZATION_MODULES = {"sdjsonl": "supportdesk.ops.serializer"}
+
+# Operations (docs/operations.md): /readyz thresholds and who may read /metrics.
+READY_OUTBOX_MAX_AGE = int(os.environ.get("READY_OUTBOX_MAX_AGE", "900"))
+READY_SWEEP_MAX_LAG = int(os.environ.get("READY_SWEEP_MAX_LAG", "300"))
+READY_BROKER_TIMEOUT = float(os.environ.get("READY_BROKER_TIMEOUT", "2"))
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_AT_RISK_SECONDS = int(os.environ.get("METRICS_AT_RISK_SECONDS", "3600"))
+
+# LOG_FORMAT=json: one JSON object per line (for journald, Loki, ELK); otherwise plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -7,8 +7,11 @@ List queries and single-object checks use the same functions, so they cannot dis
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
@@ -137,6 +140,25 @@ def visible_contracts(user: User) -> QuerySet[Contract]:
     return Contract.objects.filter(organization_id=contact.organization_id)
 
 
+def can_read_sla_reports(user: User) -> bool:
+    """Managers and administrators (workspace), an organization's administrator (portal)."""
+    if is_agent(user, *MANAGING_ROLES):
+        return True
+    contact = contact_of(user)
+    return contact is not None and contact.is_org_admin
+
+
+def report_contracts(user: User) -> QuerySet[Contract]:
+    """Contracts whose SLA report ``user`` may read: managers and administrators every one, an
+    organization's administrator their organization's; nobody else any."""
+    if is_agent(user, *MANAGING_ROLES):
+        return Contract.objects.all()
+    contact = contact_of(user)
+    if contact is not None and contact.is_org_admin:
+        return Contract.objects.filter(organization_id=contact.organization_id)
+    return Contract.objects.none()
+
+
 def can_register_for_others(user: User) -> bool:
     """Dispatchers (and managers) register phone requests on a caller's behalf."""
     return is_agent(user, Agent.Role.DISPATCHER, *MANAGING_ROLES)
@@ -215,3 +237,23 @@ def may_decide_proposal(user: User, ticket: Ticket, proposal_side: str) -> bool:
     if proposal_side == "customer":
         return is_ticket_worker(user, ticket)
     return is_ticket_customer(user, ticket)
+
+
+# --- Operations -----------------------------------------------------------------------------
+
+
+def may_read_metrics(request: HttpRequest) -> bool:
+    """``/metrics``: a request bearing ``METRICS_TOKEN``, or from ``METRICS_ALLOWED_IPS``
+    (addresses or networks). Behind a proxy REMOTE_ADDR is the proxy's: see docs/operations.md."""
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer "):
+        return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.METRICS_ALLOWED_IPS
+    )

@@ -5,6 +5,7 @@
 SERVICES_DIR=""
 STARTED_PG=""
 STARTED_REDIS=""
+STARTED_DOVECOT=""
 
 _services_dir() {
   [ -n "$SERVICES_DIR" ] || SERVICES_DIR=$(mktemp -d /tmp/supportdesk-services.XXXXXX)
@@ -99,7 +100,76 @@ ensure_redis() {
   die "the throwaway Redis does not answer"
 }
 
+# A throwaway Dovecot (Debian's dovecot-imapd) for the IMAP intake tests: loopback only, plain
+# login over an unencrypted local connection, one passwd-file user, a Maildir store in a temporary
+# directory. Exports IMAP_TEST_HOST, IMAP_TEST_PORT, IMAP_TEST_USER and IMAP_TEST_PASSWORD.
+ensure_dovecot() {
+  if [ -n "${IMAP_TEST_PORT:-}" ]; then return; fi
+  if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/imap ]; then
+    if _can_apt; then _apt_install dovecot-imapd; else
+      die "The IMAP intake tests need Dovecot: run 'sudo apt-get install dovecot-imapd' (or set IMAP_TEST_HOST, IMAP_TEST_PORT, IMAP_TEST_USER and IMAP_TEST_PASSWORD for a server of your own)."
+    fi
+  fi
+  command -v dovecot >/dev/null 2>&1 || die "dovecot is still missing after installing dovecot-imapd"
+  local dir port owner group
+  _services_dir >/dev/null
+  dir="$SERVICES_DIR/dovecot"
+  port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  owner=nobody; group=$(id -gn nobody 2>/dev/null || echo nogroup)
+  mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+  chown "$owner:$group" "$dir/mail"
+  printf 'intake:{PLAIN}intake-test-password\n' >"$dir/passwd"
+  cat >"$dir/dovecot.conf" <<DOVECOT_CONF
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$dir/mail/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/passwd
+}
+userdb {
+  driver = static
+  args = uid=$owner gid=$group home=$dir/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0600
+  }
+  unix_listener stats-writer {
+    mode = 0600
+  }
+}
+DOVECOT_CONF
+  say "Starting a throwaway Dovecot on 127.0.0.1:$port"
+  dovecot -c "$dir/dovecot.conf" || die "Dovecot did not start: see $dir/dovecot.log"
+  STARTED_DOVECOT="$dir/dovecot.conf"
+  export IMAP_TEST_HOST=127.0.0.1 IMAP_TEST_PORT="$port" IMAP_TEST_USER=intake \
+    IMAP_TEST_PASSWORD=intake-test-password
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 2).close()" 2>/dev/null && return
+    sleep 0.3
+  done
+  die "the throwaway Dovecot does not answer on 127.0.0.1:$port: see $dir/dovecot.log"
+}
+
 stop_services() {
+  if [ -n "$STARTED_DOVECOT" ]; then doveadm -c "$STARTED_DOVECOT" stop >/dev/null 2>&1 || true; fi
   if [ -n "$STARTED_PG" ]; then $STARTED_PG -m fast stop >/dev/null 2>&1 || true; fi
   if [ -n "$STARTED_REDIS" ] && [ -f "$STARTED_REDIS" ]; then kill "$(cat "$STARTED_REDIS")" 2>/dev/null || true; fi
   if [ -n "$SERVICES_DIR" ]; then rm -rf "$SERVICES_DIR"; fi

@@ -83,7 +83,7 @@ def slow_client(port: int) -> socket.socket:
 
 @pytest.mark.django_db(transaction=True)
 def test_slow_clients_do_not_stall_the_production_server(tmp_path):
-    """The server as documented (config/gunicorn.py), with one worker: three connections that
+    """The server as documented (deploy/gunicorn.conf.py), with one worker: three connections that
     send their bodies slowly hold three threads, and a normal page still answers at once."""
     port = free_port()
     env = {
@@ -100,7 +100,7 @@ def test_slow_clients_do_not_stall_the_production_server(tmp_path):
             "-m",
             "gunicorn",
             "-c",
-            "config/gunicorn.py",
+            "deploy/gunicorn.conf.py",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

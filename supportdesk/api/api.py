@@ -6,9 +6,11 @@ Handlers are schema in → one service or access query → schema out. Errors ar
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -37,18 +39,28 @@ from supportdesk.tickets.registration import (
     register_ticket,
 )
 
+# A token's last use is written at most this often: not one UPDATE per API call.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        # The user comes with their contact or agent row (either may be absent), which every
+        # handler asks for through access.contact_of / agent_of: one query for all three.
         row = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user__contact", "user__agent")
             .filter(token_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        # The middleware saw no session user: answer in the account's language, as the pages do.
+        translation.activate(row.user.language)
+        request.LANGUAGE_CODE = row.user.language
         return row.user
 
 
@@ -121,7 +133,8 @@ def create_ticket(request: AuthenticatedRequest, payload: RegistrationIn):
         return _error(
             request, 403, "forbidden", _("Only customer contacts register tickets through the API.")
         )
-    product = Product.objects.filter(code=payload.product).first() if payload.product else None
+    products = Product.objects.select_related("line")
+    product = products.filter(code=payload.product).first() if payload.product else None
     if payload.product and product is None:
         return _error(
             request,
@@ -194,10 +207,14 @@ def list_tickets(request: AuthenticatedRequest, filters: Query[TicketFilter]):
 
 @api.get("/tickets/{number}", response={200: TicketDetailOut, 401: ErrorOut, 404: ErrorOut})
 def get_ticket(request: AuthenticatedRequest, number: str):
-    ticket = access.access_ticket(request.user, number, related=RELATED)
+    ticket = access.access_ticket(
+        request.user, number, related=(*RELATED, "contract", "license_key")
+    )
     events = access.timeline_events(ticket, request.user)
     data = TicketOut.from_ticket(ticket)
     data["description"] = ticket.description
+    data["support_id"] = ticket.contract.support_id
+    data["license_key"] = ticket.license_key.key if ticket.license_key else None
     data["timeline"] = [
         {
             "at": event.created_at,

@@ -99,6 +99,8 @@ class EventOut(Schema):
 
 class TicketDetailOut(TicketOut):
     description: str
+    support_id: str
+    license_key: str | None
     timeline: list[EventOut]
 
 

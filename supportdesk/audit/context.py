@@ -8,6 +8,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.core.internal.httpkit import get_client_ip
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 
@@ -33,7 +35,12 @@ def current_actor() -> Actor:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address as the sign-in throttling sees it: behind a proxy, from
+    X-Forwarded-For when ALLAUTH_TRUSTED_PROXY_COUNT says how many proxies to trust."""
+    try:
+        return get_client_ip(request)
+    except ImproperlyConfigured:
+        return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:

@@ -55,7 +55,8 @@ def record_download(user: Any, attachment: models.Model) -> None:
 
 
 def record_export(user: Any, *, what: str, count: int) -> None:
-    """An agent exported data (``what``: the export's name; ``count``: the rows it held)."""
+    """Someone (an agent, an organization's administrator) downloaded an export: ``what`` is
+    its file name, ``count`` the rows it held."""
     record(Action.EXPORT, actor=user, detail=f"{what}: {count}")
 
 

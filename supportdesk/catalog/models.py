@@ -1,12 +1,14 @@
 """The vendor's products: product lines, products and their versions."""
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
 class ProductLine(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     is_consumer = models.BooleanField(
         _("consumer line"),
         default=False,
@@ -19,6 +21,13 @@ class ProductLine(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the English one when English is active and given."""
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.contracts.models import Contract, LicenseKey
+from supportdesk.regulations.admin import RetimingAdmin
+from supportdesk.sla import retime
 
 
 class ContractForm(forms.ModelForm):
@@ -39,7 +41,7 @@ class LicenseKeyInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(RetimingAdmin):
     form = ContractForm
     list_display = ("support_id", "organization", "regulation", "level", "valid_from", "valid_to")
     list_filter = ("regulation", "level", "valid_to")
@@ -48,6 +50,17 @@ class ContractAdmin(admin.ModelAdmin):
     date_hierarchy = "valid_to"
     filter_horizontal = ("products",)
     inlines = [LicenseKeyInline]
+    retime_cause = retime.Cause.CONTRACT
+
+    def retime_scope(self, obj: Contract) -> dict[str, Any] | None:
+        return {"contract": obj.pk} if obj.pk else None
+
+    def retime_wanted(self, form: forms.BaseForm, formsets: list, change: bool) -> bool:
+        # Only the level moves deadlines (its open tickets take the new level).
+        return change and "level" in form.changed_data
+
+    def delete_model(self, request, obj) -> None:
+        admin.ModelAdmin.delete_model(self, request, obj)
 
 
 @admin.register(LicenseKey)

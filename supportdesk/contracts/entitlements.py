@@ -29,8 +29,10 @@ from supportdesk.regulations.models import (
     Priority,
     RegistrationField,
     Regulation,
+    RequiredField,
     SupportLevel,
 )
+from supportdesk.regulations.rules import CompiledRules, compiled_rules
 
 
 class RefusalReason(models.TextChoices):
@@ -134,7 +136,9 @@ def allowed_channel_rules(*, level: SupportLevel, product: Product | None = None
 
 
 def channel_allowed(*, level: SupportLevel, channel: str, product: Product | None) -> bool:
-    return allowed_channel_rules(level=level, product=product).filter(channel=channel).exists()
+    rules = compiled_rules(level.regulation)
+    product_line_id = product.line_id if product is not None else None
+    return channel in rules.allowed_channels(level_id=level.pk, product_line_id=product_line_id)
 
 
 def hotlines_for(*, level: SupportLevel) -> QuerySet:
@@ -163,6 +167,7 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
     contact = _resolve_contact(submission)
     contract, license_key = _resolve_contract(submission, contact)
     regulation: Regulation = contract.regulation
+    rules = compiled_rules(regulation)
     organization_id = contract.organization_id
 
     def refuse(reason: str, message: str, fields: list[str] | None = None) -> Refusal:
@@ -188,7 +193,7 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
         )
 
     product = submission.product or (license_key.product if license_key else None)
-    missing = missing_fields(submission, regulation, product)
+    missing = missing_fields(submission, rules, product)
     if product is None and "product" not in missing:
         missing.append("product")
     if missing or product is None:
@@ -224,13 +229,9 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
             % {"support_id": contract.support_id, "date": format_date(contract.valid_from)},
         )
 
-    if not channel_allowed(level=contract.level, channel=submission.channel, product=product):
-        allowed = sorted(
-            {
-                str(Channel(rule.channel).label)
-                for rule in allowed_channel_rules(level=contract.level, product=product)
-            }
-        )
+    channels = rules.allowed_channels(level_id=contract.level_id, product_line_id=product.line_id)
+    if submission.channel not in channels:
+        allowed = sorted({str(Channel(channel).label) for channel in channels})
         raise refuse(
             Reason.CHANNEL_NOT_ALLOWED,
             _(
@@ -245,22 +246,19 @@ def check_entitlement(submission: Submission, *, now: dt.datetime) -> Entitlemen
             },
         )
 
-    priority = _resolve_priority(submission, regulation, refuse)
+    priority = _resolve_priority(submission, rules, regulation, refuse)
     return Entitlement(contact, contract, license_key, product, priority)
 
 
 def missing_fields(
-    submission: Submission, regulation: Regulation, product: Product | None
+    submission: Submission, rules: CompiledRules, product: Product | None
 ) -> list[str]:
     """The regulation's required fields the submission leaves empty (every field of an any-of
     group when none of the group is given)."""
-    groups: dict[str, list[str]] = {}
-    for required in regulation.required_fields.all():
-        groups.setdefault(required.any_of_group or required.field, []).append(required.field)
     values = {name: submission.value_of(name) for name in RegistrationField.values}
     values["product"] = product
     missing: list[str] = []
-    for names in groups.values():
+    for names in rules.required_groups:
         if not any(str(values[name] or "").strip() for name in names):
             missing.extend(names)
     return missing
@@ -388,34 +386,57 @@ def _resolve_contract(
         covering = candidates.filter(products=product) if product else candidates
         contract = covering.first() or candidates.first()
     if contract is None:
+        fields = identification_fields(organization_id=organization_id)
         raise Refusal(
             Reason.MISSING_FIELDS,
-            _(
-                "Identify the contract: give the Support ID, the license key or your Support "
-                "Contact ID."
-            ),
-            fields=["support_id", "license_key", "support_contact_id"],
+            _("Identify the contract. The regulation identifies it by: %(fields)s.")
+            % {"fields": _(" or ").join(str(RegistrationField(name).label) for name in fields)},
+            fields=fields,
             organization_id=organization_id,
         )
     return contract, license_key
 
 
-def _resolve_priority(submission: Submission, regulation: Regulation, refuse: _Refuse) -> Priority:
-    priorities = Priority.objects.filter(regulation=regulation)
+IDENTIFYING_FIELDS = (
+    RegistrationField.SUPPORT_ID,
+    RegistrationField.SUPPORT_CONTACT_ID,
+    RegistrationField.LICENSE_KEY,
+)
+
+
+def identification_fields(*, organization_id: int | None) -> list[str]:
+    """The fields that identify a contract, as the regulations of the organization's contracts
+    require them (every regulation's when the organization is not known): 000 asks for the
+    Support ID or the Support Contact ID, 002 for the license key only."""
+    regulations = Regulation.objects.all()
+    if organization_id is not None:
+        regulations = regulations.filter(contracts__organization_id=organization_id)
+    required = set(
+        RequiredField.objects.filter(
+            regulation__in=regulations, field__in=IDENTIFYING_FIELDS
+        ).values_list("field", flat=True)
+    )
+    return [name for name in IDENTIFYING_FIELDS if name in required] or list(IDENTIFYING_FIELDS)
+
+
+def _resolve_priority(
+    submission: Submission, rules: CompiledRules, regulation: Regulation, refuse: _Refuse
+) -> Priority:
+    priorities = rules.priorities
     if submission.priority_code:
-        priority = priorities.filter(code=submission.priority_code).first()
+        priority = priorities.get(submission.priority_code)
         if priority is None:
             raise refuse(
                 Reason.INVALID,
                 _("Priority %(code)s does not exist in this regulation. Choose one of: %(codes)s.")
                 % {
                     "code": submission.priority_code,
-                    "codes": ", ".join(priorities.values_list("code", flat=True)),
+                    "codes": ", ".join(priorities),
                 },
                 ["priority"],
             )
         return priority
-    lowest = priorities.order_by("-rank").first()
+    lowest = rules.lowest_priority()
     if lowest is None:
         raise RuntimeError(f"Regulation {regulation.code} defines no priorities")
     return lowest

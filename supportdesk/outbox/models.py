@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.outbox.tokens import message_id_for
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -31,6 +33,9 @@ class OutboxMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Extra threading headers of an automatic answer (In-Reply-To, References, Auto-Submitted);
+    # only the names in relay.EXTRA_HEADERS are ever sent, each value checked again there.
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     # Set when the fast retries ran out: from then on the relay tries hourly (OUTBOX_SLOW_RETRY_*)
     # and the message counts as an alert on the health page until it is delivered or abandoned.
     slow_since = models.DateTimeField(_("on the slow schedule since"), null=True, blank=True)
@@ -54,8 +59,9 @@ class OutboxMessage(models.Model):
 
     @property
     def message_id(self) -> str:
-        """Derived from the id, so a retried delivery carries the same Message-ID."""
-        return f"<outbox-{self.pk}@supportdesk>"
+        """Derived from the id and signed, so a retried delivery carries the same Message-ID and
+        a reply quoting it can be threaded (see tokens.py)."""
+        return message_id_for(self.pk)
 
 
 class DeliveryAttempt(models.Model):

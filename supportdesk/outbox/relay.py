@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import smtplib
 from dataclasses import asdict, dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -31,6 +33,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from supportdesk.outbox.models import DeliveryAttempt, OutboxMessage
+from supportdesk.outbox.tokens import reply_address_for
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,14 @@ logger = logging.getLogger(__name__)
 # that expired mid-send would let a second relay send the same row.
 CLAIM_LEASE = datetime.timedelta(minutes=5)
 MAX_BACKOFF = datetime.timedelta(hours=1)
+# The extra headers an outbox row may carry (automatic answers to incoming mail), and what each
+# value must look like: never a line break, so no value can add a header of its own.
+_MSG_ID = r"<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>"
+EXTRA_HEADERS = {
+    "In-Reply-To": re.compile(rf"^{_MSG_ID}$"),
+    "References": re.compile(rf"^{_MSG_ID}(?: {_MSG_ID}){{0,9}}$"),
+    "Auto-Submitted": re.compile(r"^(?:auto-generated|auto-replied)$"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,17 +114,28 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     headers = {
         # The same on every retry, so a resend after a crash can be recognized as a duplicate.
         "Message-ID": message.message_id,
-        # Marks our mail as automatic (RFC 3834) so autoresponders do not answer it.
+        # Marks our mail as automatic (RFC 3834) so autoresponders do not answer it; an
+        # automatic answer to incoming mail says auto-replied (its row's headers).
         "Auto-Submitted": "auto-generated",
     }
+    for name, pattern in EXTRA_HEADERS.items():
+        value = str((message.headers or {}).get(name, ""))
+        if value and pattern.match(value):
+            headers[name] = value
+    reply_to: list[str] = []
     if message.ticket is not None:
         headers["X-Supportdesk-Ticket"] = message.ticket.number
+        # A reply goes to the tagged address, which carries the ticket with our signature.
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        if "@" in address:
+            reply_to = [reply_address_for(message.ticket.number, address)]
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(message.recipients),
         headers=headers,
+        reply_to=reply_to,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

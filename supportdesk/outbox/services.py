@@ -6,7 +6,7 @@ after commit, with retries. A rolled-back change therefore never sends its e-mai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +36,7 @@ def enqueue_email(
     language: str,
     context: dict[str, Any],
     ticket: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Render one of our e-mail templates and write it into the outbox (see enqueue_message)."""
     subject, text, html = render_email(template=template, language=language, context=context)
@@ -47,6 +48,7 @@ def enqueue_email(
         body_text=text,
         body_html=html,
         ticket=ticket,
+        headers=headers,
     )
 
 
@@ -59,6 +61,7 @@ def enqueue_message(
     body_text: str,
     body_html: str = "",
     ticket: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Write one rendered e-mail into the outbox. Must run inside the transaction of the change."""
     if not transaction.get_connection().in_atomic_block:
@@ -71,6 +74,7 @@ def enqueue_message(
         body_text=body_text,
         body_html=body_html,
         ticket=ticket,
+        headers=dict(headers or {}),
         next_attempt_at=timezone.now(),
     )
 

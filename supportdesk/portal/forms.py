@@ -11,12 +11,14 @@ from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import Contact
 from supportdesk.contracts.models import Contract
 from supportdesk.formatting import format_date
-from supportdesk.regulations.models import DiagnosticsItem, Priority, RegistrationField
+from supportdesk.regulations.models import DiagnosticsItem, RegistrationField
+from supportdesk.regulations.rules import compiled_rules
 from supportdesk.tickets import actions
 from supportdesk.tickets.models import Escalation, Ticket
 from supportdesk.ui.forms import (
@@ -57,18 +59,13 @@ class RegulationLayout:
     """Which registration fields a regulation requires, and which are alternatives."""
 
     def __init__(self, regulation) -> None:
-        self.groups: dict[str, list[str]] = {}
-        for required in regulation.required_fields.all():
-            self.groups.setdefault(required.any_of_group or required.field, []).append(
-                required.field
-            )
-        self.required = {
-            name for names in self.groups.values() if len(names) == 1 for name in names
-        }
+        # From the regulation's compiled rules: no query while its version stands.
+        self.groups: list[tuple[str, ...]] = list(compiled_rules(regulation).required_groups)
+        self.required = {name for names in self.groups if len(names) == 1 for name in names}
         self.alternatives = [
-            sorted(names, key=FIELD_ORDER.index) for names in self.groups.values() if len(names) > 1
+            sorted(names, key=FIELD_ORDER.index) for names in self.groups if len(names) > 1
         ]
-        self.mentioned = {name for names in self.groups.values() for name in names}
+        self.mentioned = {name for names in self.groups for name in names}
 
     def group_of(self, name: str) -> list[str] | None:
         for names in self.alternatives:
@@ -114,8 +111,10 @@ class RequestForm(RegistrationFields):
         )
         self.level_name = contract.level.tr("name")
         self.regulation_name = regulation.display_name
-        product_field.queryset = contract.products.filter(line__is_consumer=False)
-        self.priorities = list(Priority.objects.filter(regulation=regulation).order_by("rank"))
+        product_field.queryset = contract.products.filter(line__is_consumer=False).select_related(
+            "line"
+        )
+        self.priorities = list(compiled_rules(regulation).priorities.values())
         cast(forms.ChoiceField, self.fields["priority"]).choices = priority_choices(self.priorities)
         self.diagnostics_items = (
             list(
@@ -136,7 +135,6 @@ class RequestForm(RegistrationFields):
         cast(forms.ChoiceField, self.fields["diagnostics"]).choices = [
             (str(item.pk), item.tr("text")) for item in self.diagnostics_items
         ]
-        self.has_license_keys = contract.license_keys.exists()
         if not self.is_bound:
             products = list(product_field.queryset[:2])
             if len(products) == 1:
@@ -146,9 +144,13 @@ class RequestForm(RegistrationFields):
             self.initial.setdefault("support_contact_id", contact.support_contact_id or "")
             if self.priorities and RegistrationField.PRIORITY not in self.layout.required:
                 self.initial.setdefault("priority", self.priorities[-1].code)
-        for name in self.shown_fields():
-            if name in self.layout.required:
-                self.fields[name].widget.attrs["required"] = True
+        # Required fields are always shown (required ⊂ mentioned).
+        for name in self.layout.required:
+            self.fields[name].widget.attrs["required"] = True
+
+    @cached_property
+    def has_license_keys(self) -> bool:
+        return self.contract_obj.license_keys.exists()
 
     def shown_fields(self) -> list[str]:
         shown = set(ALWAYS_SHOWN) | self.layout.mentioned

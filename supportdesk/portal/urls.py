@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("contracts/", views.contracts, name="contracts"),
+    path("reports/sla/", views.sla_report, name="sla_report"),
     path("language/", views.language, name="language"),
 ]

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -49,7 +49,7 @@ from supportdesk.tickets.queries import (
     ticket_for_page,
 )
 from supportdesk.tickets.registration import RegistrationRefused, register_ticket
-from supportdesk.tickets.timeline import attachments_of, timeline_items
+from supportdesk.tickets.timeline import attachments_of, proposed_solution, timeline_items
 from supportdesk.ui.actions import FormAction, form_error, run_action
 from supportdesk.ui.forms import (
     AcceptProposalForm,
@@ -57,6 +57,7 @@ from supportdesk.ui.forms import (
     PriorityProposalForm,
     TicketActionForm,
 )
+from supportdesk.ui.reports import sla_report_page
 
 STATE_FILTERS = {
     "open": ~Q(state=TicketState.CLOSED),
@@ -103,9 +104,10 @@ def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
         "is_first_page": not request.GET.get("after"),
         "show_contact": contact is None or contact.is_org_admin,
         "state_filters": [
-            ("open", _("Open")),
-            ("closed", _("Closed")),
-            ("all", _("All")),
+            # One grammatical form for the three: "open / closed / all requests".
+            ("open", pgettext("requests filter", "Open")),
+            ("closed", pgettext("requests filter", "Closed")),
+            ("all", pgettext("requests filter", "All")),
         ],
     }
     return render(request, "portal/ticket_list.html", context)
@@ -260,6 +262,7 @@ def _customer_page(
         "forms": forms,
         "proposal": proposal,
         "open_items": open_diagnostics_items(ticket) if "customer_reply" in forms else [],
+        "solution": proposed_solution(events),
         "error": error,
     }
     return render(request, "portal/ticket_detail.html", context, status=status)
@@ -348,7 +351,7 @@ def _channels(level: SupportLevel) -> list[dict]:
     channels: dict[str, set[str]] = {}
     for rule in allowed_channel_rules(level=level).select_related("product_line"):
         lines = channels.setdefault(rule.channel, set())
-        lines.add(rule.product_line.name if rule.product_line else "")
+        lines.add(rule.product_line.display_name if rule.product_line else "")
     return [
         {
             "name": str(Channel(code).label),
@@ -369,3 +372,12 @@ def language(request: HttpRequest) -> HttpResponse:
         request.user.language = code
         request.user.save(update_fields=["language"])
     return set_language(request)
+
+
+@login_required
+def sla_report(request: AuthenticatedRequest) -> HttpResponse:
+    """An organization's administrator's monthly SLA report of their organization's contracts."""
+    _contact_or_403(request.user)
+    if not access.can_read_sla_reports(request.user):
+        raise PermissionDenied
+    return sla_report_page(request, url_name="sla_report")

@@ -6,10 +6,16 @@ cell or a channel rule cannot point at another regulation's level.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.db.models import Model
+from django.forms.formsets import BaseFormSet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import ngettext
 
 from supportdesk.catalog.models import Product
 from supportdesk.regulations.models import (
@@ -28,6 +34,119 @@ from supportdesk.regulations.models import (
     WorkingHours,
     WorkMethod,
 )
+from supportdesk.sla import retime
+
+# The regulation's own fields the SLA clock reads (the rest never moves a deadline).
+CLOCK_FIELDS = frozenset(
+    {
+        "calendar",
+        "warning_percent",
+        "silence_days",
+        "silence_day_count",
+        "confirmation_working_days",
+        "confirmation_action",
+    }
+)
+
+
+def target_changes(form: forms.BaseForm) -> dict[str, dict[str, list[int]]]:
+    """An SLA cell form's old and new minutes, for the timeline ({} when neither moved)."""
+    instance = getattr(form, "instance", None)
+    if not isinstance(instance, SlaTarget) or not instance.level_id or not instance.priority_id:
+        return {}
+    moved = {}
+    for name in ("reaction", "resolution"):
+        field = f"{name}_minutes"
+        old, new = form.initial.get(field), form.cleaned_data.get(field)
+        if old is not None and new is not None and old != new:
+            moved[name] = [old, new]
+    return {retime.cell_key(instance.level_id, instance.priority_id): moved} if moved else {}
+
+
+class RetimingAdmin(admin.ModelAdmin):
+    """Admin of something the SLA clock reads. The change page says how many open tickets a
+    change re-times; saving (or deleting) queues the re-timing in the edit's transaction."""
+
+    change_form_template = "admin/retime_change_form.html"
+    retime_cause: ClassVar[str] = retime.Cause.REGULATION
+
+    def retime_scope(self, obj: Any) -> dict[str, Any] | None:
+        raise ValueError(f"{type(self).__name__} must define retime_scope")
+
+    def retime_wanted(
+        self, form: forms.BaseForm, formsets: list[BaseFormSet], change: bool
+    ) -> bool:
+        return form.has_changed() or any(formset.has_changed() for formset in formsets)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        scope = self.retime_scope(obj) if obj is not None else None
+        if scope is not None:
+            extra["retime_affected"] = retime.count_affected(scope)
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def save_related(
+        self, request: HttpRequest, form: forms.BaseForm, formsets: list, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        if self.retime_wanted(form, formsets, change):
+            targets: dict[str, dict[str, list[int]]] = target_changes(form)
+            for formset in formsets:
+                for inline_form in formset.forms:
+                    if inline_form.has_changed() and hasattr(inline_form, "cleaned_data"):
+                        targets.update(target_changes(inline_form))
+            self.queue_retime(
+                request, getattr(form, "instance", None), targets=targets, formsets=formsets
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        scope = self.retime_scope(obj)
+        super().delete_model(request, obj)
+        if scope is not None:
+            self.queue_retime(request, obj, scope=scope)
+
+    def cause_for(self, formsets: list) -> str:
+        return self.retime_cause
+
+    def queue_retime(
+        self,
+        request: HttpRequest,
+        obj: Any,
+        *,
+        scope: dict[str, Any] | None = None,
+        targets: dict[str, Any] | None = None,
+        formsets: list | None = None,
+    ) -> None:
+        scope = scope if scope is not None else self.retime_scope(obj)
+        if scope is None:
+            return
+        count = retime.count_affected(scope)
+        if not count:
+            return
+        if targets:
+            scope = {**scope, "targets": targets}
+        retime.request_retime(
+            cause=self.cause_for(formsets or []),
+            scope=scope,
+            description=str(obj),
+            actor=request.user if request.user.is_authenticated else None,
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d open ticket is being re-timed in the background.",
+                "%(count)d open tickets are being re-timed in the background.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 def _regulation_id(request: HttpRequest) -> int | None:
@@ -103,7 +222,7 @@ class LanguageRouteInline(RegulationChildInline):
 
 
 @admin.register(Regulation)
-class RegulationAdmin(admin.ModelAdmin):
+class RegulationAdmin(RetimingAdmin):
     list_display = ("code", "name", "language", "calendar", "silence_days", "silence_day_count")
     search_fields = ("code", "name", "name_en")
     filter_horizontal = ("product_lines",)
@@ -120,6 +239,39 @@ class RegulationAdmin(admin.ModelAdmin):
         LanguageRouteInline,
     ]
 
+    def retime_scope(self, obj: Regulation) -> dict[str, Any] | None:
+        return {"regulation": obj.pk} if obj.pk else None
+
+    def retime_wanted(
+        self, form: forms.BaseForm, formsets: list[BaseFormSet], change: bool
+    ) -> bool:
+        clock_models = (SlaTarget, Priority, SupportLevel)
+        clock_formsets = [f for f in formsets if getattr(f, "model", None) in clock_models]
+        return change and (
+            bool(CLOCK_FIELDS & set(form.changed_data))
+            or any(f.has_changed() for f in clock_formsets)
+        )
+
+    def cause_for(self, formsets: list) -> str:
+        changed = {getattr(f, "model", None) for f in formsets if f.has_changed()}
+        if SlaTarget in changed:
+            return retime.Cause.SLA_MATRIX
+        if Priority in changed:
+            return retime.Cause.PRIORITY
+        return retime.Cause.REGULATION
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if object_id.isdigit():
+            extra["sla_matrix_url"] = reverse("admin:sla_slamatrix_change", args=[object_id])
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
 
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
@@ -132,20 +284,33 @@ class CalendarOverrideInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(RetimingAdmin):
     list_display = ("name", "timezone", "holiday_country")
     search_fields = ("name",)
     inlines = [WorkingHoursInline, CalendarOverrideInline]
+    retime_cause = retime.Cause.CALENDAR
+
+    def retime_scope(self, obj: BusinessCalendar) -> dict[str, Any] | None:
+        return {"calendar": obj.pk} if obj.pk else None
+
+
+class CalendarRowAdmin(RetimingAdmin):
+    """A calendar's hours or overrides edited on their own: a new row moves deadlines too."""
+
+    retime_cause = retime.Cause.CALENDAR
+
+    def retime_scope(self, obj: WorkingHours | CalendarOverride) -> dict[str, Any] | None:
+        return {"calendar": obj.calendar_id} if obj.calendar_id else None
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(CalendarRowAdmin):
     list_display = ("calendar", "weekday", "start", "end")
     list_filter = ("calendar",)
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(CalendarRowAdmin):
     list_display = ("calendar", "date", "kind", "start", "end", "note")
     list_filter = ("calendar", "kind")
     date_hierarchy = "date"
@@ -186,12 +351,23 @@ class DiagnosticsItemAdmin(RegulationChildAdmin):
 
 
 @admin.register(Priority)
-class PriorityAdmin(RegulationChildAdmin):
+class PriorityAdmin(RetimingAdmin, RegulationChildAdmin):
     list_display = ("code", "name", "name_en", "rank", "regulation")
+    retime_cause = retime.Cause.PRIORITY
+
+    def retime_scope(self, obj: Priority) -> dict[str, Any] | None:
+        return {"priority": obj.pk} if obj.pk else None
 
 
 @admin.register(SlaTarget)
-class SlaTargetAdmin(RegulationChildAdmin):
+class SlaTargetAdmin(RetimingAdmin, RegulationChildAdmin):
+    retime_cause = retime.Cause.SLA_MATRIX
+
+    def retime_scope(self, obj: SlaTarget) -> dict[str, Any] | None:
+        if not (obj.level_id and obj.priority_id):
+            return None
+        return {"cells": [[obj.level_id, obj.priority_id]]}
+
     list_display = (
         "regulation",
         "level",

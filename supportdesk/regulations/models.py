@@ -8,6 +8,7 @@ confirmation rules, escalation contacts and language routing. See docs/regulatio
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +23,11 @@ HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 def validate_hhmm(value: str) -> None:
     if not HHMM.match(value):
         raise ValidationError(_("Use HH:MM between 00:00 and 24:00 (24:00 is the end of the day)."))
+
+
+def new_rules_version() -> str:
+    """A fresh, never repeated version token (see ``regulations.rules``)."""
+    return uuid.uuid4().hex
 
 
 def hhmm_to_minutes(value: str) -> int:
@@ -220,7 +226,19 @@ class Regulation(Translated, models.Model):
         default="txt,log,pdf,png,jpg,gif,zip,gz,7z,xml,json,csv,cfg,conf",
         help_text=_("File types by content, comma-separated extensions."),
     )
+    email_replies_accepted = models.BooleanField(
+        _("customers may answer by e-mail"),
+        default=False,
+        help_text=_(
+            "A reply to our e-mail becomes a customer reply on the request. Otherwise the sender "
+            "gets a polite answer pointing to the portal and the message is kept for agents only. "
+            "New requests by e-mail are allowed by an e-mail channel rule (per product line)."
+        ),
+    )
     notes = models.TextField(_("text of the regulation / notes"), blank=True)
+    # Changes with every edit of the regulation or of what it uses (levels, channels, required
+    # fields, priorities, SLA cells, routes, calendars): keys the per-process compiled rules.
+    rules_version = models.CharField(max_length=32, default=new_rules_version, editable=False)
 
     class Meta:
         verbose_name = _("regulation")
@@ -232,7 +250,9 @@ class Regulation(Translated, models.Model):
 
 
 class SupportLevel(Translated, models.Model):
-    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="levels")
+    regulation = models.ForeignKey(
+        Regulation, verbose_name=_("regulation"), on_delete=models.CASCADE, related_name="levels"
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -253,7 +273,9 @@ class SupportLevel(Translated, models.Model):
 class ChannelRule(models.Model):
     """A channel allowed for the regulation (optionally only for some levels or a product line)."""
 
-    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="channels")
+    regulation = models.ForeignKey(
+        Regulation, verbose_name=_("regulation"), on_delete=models.CASCADE, related_name="channels"
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     levels = models.ManyToManyField(
         SupportLevel, verbose_name=_("only for levels"), blank=True, related_name="+"
@@ -279,7 +301,9 @@ class ChannelRule(models.Model):
 
 
 class HotlineNumber(Translated, models.Model):
-    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="hotlines")
+    regulation = models.ForeignKey(
+        Regulation, verbose_name=_("regulation"), on_delete=models.CASCADE, related_name="hotlines"
+    )
     country = models.CharField(_("country"), max_length=2)
     number = models.CharField(_("number"), max_length=60)
     instructions = models.CharField(
@@ -333,7 +357,10 @@ class RequiredField(models.Model):
     """A field a registration must carry. Fields sharing a group: at least one of them."""
 
     regulation = models.ForeignKey(
-        Regulation, on_delete=models.CASCADE, related_name="required_fields"
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="required_fields",
     )
     field = models.CharField(_("field"), max_length=30, choices=RegistrationField.choices)
     any_of_group = models.CharField(
@@ -358,7 +385,10 @@ class DiagnosticsItem(Translated, models.Model):
     """One step of the primary diagnostics checklist the customer's administrator does first."""
 
     regulation = models.ForeignKey(
-        Regulation, on_delete=models.CASCADE, related_name="diagnostics_items"
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="diagnostics_items",
     )
     product = models.ForeignKey(
         "catalog.Product",
@@ -382,7 +412,12 @@ class DiagnosticsItem(Translated, models.Model):
 
 
 class Priority(Translated, models.Model):
-    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="priorities")
+    regulation = models.ForeignKey(
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="priorities",
+    )
     code = models.SlugField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -409,7 +444,12 @@ class Priority(Translated, models.Model):
 class SlaTarget(models.Model):
     """One cell of the SLA matrix: level × priority → reaction and resolution targets."""
 
-    regulation = models.ForeignKey(Regulation, on_delete=models.CASCADE, related_name="sla_targets")
+    regulation = models.ForeignKey(
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="sla_targets",
+    )
     level = models.ForeignKey(SupportLevel, verbose_name=_("level"), on_delete=models.CASCADE)
     priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.CASCADE)
     reaction_minutes = models.PositiveIntegerField(_("reaction, business minutes"))
@@ -445,7 +485,10 @@ class SlaTarget(models.Model):
 
 class WorkMethod(Translated, models.Model):
     regulation = models.ForeignKey(
-        Regulation, on_delete=models.CASCADE, related_name="work_methods"
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="work_methods",
     )
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=200)
@@ -471,7 +514,10 @@ class WorkMethod(Translated, models.Model):
 
 class EscalationContact(models.Model):
     regulation = models.ForeignKey(
-        Regulation, on_delete=models.CASCADE, related_name="escalation_contacts"
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="escalation_contacts",
     )
     escalation_level = models.PositiveSmallIntegerField(_("from escalation level"), default=1)
     name = models.CharField(_("name"), max_length=200)
@@ -498,7 +544,10 @@ class LanguageRoute(models.Model):
         CALLBACK_OR_OTHER_TEAM = "callback_or_other", _("Callback, or another team")
 
     regulation = models.ForeignKey(
-        Regulation, on_delete=models.CASCADE, related_name="language_routes"
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.CASCADE,
+        related_name="language_routes",
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     team = models.ForeignKey(

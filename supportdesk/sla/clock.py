@@ -1,8 +1,9 @@
 """Regulation rows → businesstime values, and the ticket rows the timers read.
 
-``load_context`` reads, for any number of tickets, their regulations, the SLA cells of their
-levels and every calendar involved in a fixed number of queries (five), so the sweep pays per
-batch, not per ticket. Compiled ``WorkingCalendar`` objects are kept in a process-wide cache keyed
+``load_context`` gives, for any number of tickets, their regulations' rules, SLA cells and
+calendars: each regulation's part is compiled once per ``rules_version`` and kept per process
+(``regulation_context``), so a batch of the sweep or a registration pays at most the one query for
+the regulation rows. Compiled ``WorkingCalendar`` objects are kept in a process-wide cache keyed
 by the calendar's id and its content: an edited calendar gets a new entry, an unchanged one keeps
 its lazily built index (the expensive part) across batches, requests and tasks.
 """
@@ -51,6 +52,13 @@ class Context:
     priority_ids: dict[int, dict[str, int]] = field(default_factory=dict)
     regulations: dict[int, Regulation] = field(default_factory=dict)
 
+    def merge(self, other: Context) -> None:
+        """Add another regulation's rules and cells (levels belong to one regulation)."""
+        self.rules.update(other.rules)
+        self.matrix.update(other.matrix)
+        self.priority_ids.update(other.priority_ids)
+        self.regulations.update(other.regulations)
+
     def targets(self, ticket: Ticket, priority_code: str | None = None) -> timers.Targets | None:
         cells = self.matrix.get(ticket.level_id, {})
         if priority_code is None:
@@ -60,15 +68,52 @@ class Context:
 
 
 def load_context(tickets: Sequence[Ticket]) -> Context:
-    """Regulations, SLA cells and calendars for ``tickets`` in five queries."""
+    """Regulations, SLA cells and calendars for ``tickets``: at most one query (the regulation
+    rows, unless the tickets carry them), the rest from the per-version cache."""
     context = Context()
     if not tickets:
         return context
-    regulation_ids = {t.regulation_id for t in tickets}
-    level_ids = {t.level_id for t in tickets}
-    regulations = list(Regulation.objects.filter(pk__in=regulation_ids))
-    cells = list(SlaTarget.objects.filter(level_id__in=level_ids).select_related("priority"))
-    calendar_ids = {r.calendar_id for r in regulations}
+    regulations: dict[int, Regulation] = {}
+    missing: set[int] = set()
+    for ticket in tickets:
+        if "regulation" in ticket._state.fields_cache:
+            regulations[ticket.regulation_id] = ticket.regulation
+        else:
+            missing.add(ticket.regulation_id)
+    missing -= regulations.keys()
+    if missing:
+        regulations.update((r.pk, r) for r in Regulation.objects.filter(pk__in=missing))
+    for regulation in regulations.values():
+        context.merge(regulation_context(regulation))
+    return context
+
+
+_CONTEXT_LIMIT = 512
+_contexts: dict[int, Context] = {}
+_versions: dict[int, str] = {}
+
+
+def regulation_context(regulation: Regulation) -> Context:
+    """The rules and the whole SLA matrix of one regulation, cached per process and keyed by
+    its ``rules_version`` (which every edit of the regulation, its cells or a calendar bumps:
+    see ``regulations.rules``)."""
+    cached = _contexts.get(regulation.pk)
+    if cached is not None and _versions.get(regulation.pk) == regulation.rules_version:
+        return cached
+    context = _compile_context(regulation)
+    with _lock:
+        if len(_contexts) >= _CONTEXT_LIMIT:
+            _contexts.clear()
+            _versions.clear()
+        _contexts[regulation.pk] = context
+        _versions[regulation.pk] = regulation.rules_version
+    return context
+
+
+def _compile_context(regulation: Regulation) -> Context:
+    context = Context()
+    cells = list(SlaTarget.objects.filter(regulation=regulation).select_related("priority"))
+    calendar_ids = {regulation.calendar_id}
     for cell in cells:
         calendar_ids |= {cell.reaction_calendar_id, cell.resolution_calendar_id}
     calendars = {
@@ -77,18 +122,15 @@ def load_context(tickets: Sequence[Ticket]) -> Context:
             "hours", "overrides"
         )
     }
-    for regulation in regulations:
-        context.regulations[regulation.pk] = regulation
-        context.rules[regulation.pk] = timers.Rules(
-            calendar=calendars[regulation.calendar_id],
-            warning_percent=regulation.warning_percent,
-            silence_days=regulation.silence_days,
-            silence_in_working_days=regulation.silence_day_count == Regulation.DayCount.WORKING,
-            confirmation_working_days=regulation.confirmation_working_days,
-            confirmation_closes=(
-                regulation.confirmation_action == Regulation.ConfirmationAction.CLOSE
-            ),
-        )
+    context.regulations[regulation.pk] = regulation
+    context.rules[regulation.pk] = timers.Rules(
+        calendar=calendars[regulation.calendar_id],
+        warning_percent=regulation.warning_percent,
+        silence_days=regulation.silence_days,
+        silence_in_working_days=regulation.silence_day_count == Regulation.DayCount.WORKING,
+        confirmation_working_days=regulation.confirmation_working_days,
+        confirmation_closes=(regulation.confirmation_action == Regulation.ConfirmationAction.CLOSE),
+    )
     for cell in cells:
         context.matrix.setdefault(cell.level_id, {})[cell.priority_id] = timers.Targets(
             reaction=timers.Target(cell.reaction_minutes, calendars[cell.reaction_calendar_id]),

@@ -31,6 +31,20 @@ def on_ticket_changed(*, ticket: Ticket, now: dt.datetime) -> Ticket:
     return ticket
 
 
+def set_initial_deadlines(ticket: Ticket, *, now: dt.datetime) -> None:
+    """Fill the deadline columns of a ticket about to be registered (not saved yet).
+
+    The same values ``on_ticket_changed`` would store right after the insert (a new ticket has no
+    step the clock reads and no firing), computed before it so registration writes them with the
+    INSERT. Needs ``ticket.regulation``; the SLA cells come from the per-version cache.
+    """
+    context = clock.regulation_context(ticket.regulation)
+    ticket_clock = clock.ticket_clock(ticket, context=context, steps=[], now=now)
+    for name, value in ticket_clock.columns().items():
+        setattr(ticket, name, value)
+    ticket.sla_next_check_at = next_check_at(ticket_clock, set(), now)
+
+
 def sync_ticket(
     ticket: Ticket,
     *,

@@ -8,8 +8,11 @@ a second attempt (two sweepers, a redelivered task) into a rolled-back savepoint
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from supportdesk.regulations.models import Regulation
 
 
 class Timer(models.TextChoices):
@@ -98,3 +101,62 @@ class SlaBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class RetimeJob(models.Model):
+    """A regulation edit whose open tickets still need their deadlines recomputed.
+
+    Written in the same transaction as the edit (the admin's save); ``sla.retime.run_retime_jobs``
+    (a periodic task, run by Celery beat or ``supportdesk runworker``) claims it, recomputes every
+    open ticket of its scope, and marks it finished. The scope is JSON: ``regulation``,
+    ``calendar``, ``contract``, ``priority`` (ids) or ``cells`` ([level id, priority id] pairs),
+    plus ``targets`` for matrix edits: the old and new minutes per cell, for the timeline.
+    """
+
+    class Cause(models.TextChoices):
+        SLA_MATRIX = "sla_matrix", _("SLA matrix changed")
+        CALENDAR = "calendar", _("Business calendar changed")
+        PRIORITY = "priority", _("Priority changed")
+        CONTRACT = "contract", _("Contract's support level changed")
+        REGULATION = "regulation", _("Regulation changed")
+
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    scope = models.JSONField(_("scope"), default=dict)
+    description = models.CharField(_("what changed"), max_length=200, blank=True)
+    requested_at = models.DateTimeField(_("requested"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    tickets_seen = models.PositiveIntegerField(_("open tickets looked at"), default=0)
+    tickets_retimed = models.PositiveIntegerField(_("tickets re-timed"), default=0)
+
+    class Meta:
+        verbose_name = _("deadline recalculation")
+        verbose_name_plural = _("deadline recalculations")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["requested_at", "id"],
+                condition=models.Q(finished_at__isnull=True),
+                name="sla_retime_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cause_display()} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class SlaMatrix(Regulation):
+    """A regulation seen as its SLA matrix: the admin edits it as a grid (sla/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("SLA matrix")
+        verbose_name_plural = _("SLA matrices")

@@ -57,6 +57,12 @@ OPERATIONS = {
 
 
 @pytest.fixture
+def world(shared_world):
+    """Every database test here uses alpha's world: built once for the module."""
+    return shared_world
+
+
+@pytest.fixture
 def wsgi_in_test_transaction():
     """Django closes the connection after each WSGI request; inside the test's transaction that
     would discard it. The test client disconnects the same handlers."""

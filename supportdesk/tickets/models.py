@@ -172,6 +172,17 @@ class Ticket(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="ticket_team_sla_queue",
             ),
+            # The queue's counters per team: unassigned and waiting open tickets.
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(closed_at__isnull=True, owner__isnull=True),
+                name="ticket_team_unassigned",
+            ),
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(closed_at__isnull=True, state=TicketState.WAITING_FOR_CUSTOMER),
+                name="ticket_team_waiting",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -211,6 +222,7 @@ class TicketEvent(models.Model):
         SPLIT = "split", _("Split into a new request")
         MERGED = "merged", _("Merged into another request")
         MERGED_IN = "merged_in", _("Another request merged in")
+        EMAIL_NOT_ACCEPTED = "email_not_accepted", _("Received by e-mail, not accepted")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(_("when"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from supportdesk import access
@@ -140,11 +141,43 @@ def event_details(event: TicketEvent, names: dict, *, for_customer: bool) -> lis
     return []
 
 
+def _retime_causes() -> dict[str, str]:
+    return {
+        "sla_matrix": _("After the SLA matrix changed"),
+        "calendar": _("After a business calendar changed"),
+        "priority": _("After a priority changed"),
+        "contract": _("After the contract's support level changed"),
+        "regulation": _("After the regulation changed"),
+    }
+
+
+def _level_name(level: dict | None) -> str:
+    if not level:
+        return "—"
+    if (get_language() or "").startswith("en") and level.get("name_en"):
+        return str(level["name_en"])
+    return str(level.get("name") or level.get("code") or "—")
+
+
 def deadline_changes(data: dict) -> list[str]:
-    """Each target's old → new deadline (and budget, when it changed) after a priority change.
+    """Each target's old → new deadline (and budget, when it changed) after a priority change or
+    a regulation edit (``cause``: then only the targets that moved are listed, after the cause).
     A missing deadline (met, or paused) shows as "—"."""
     lines = []
+    cause = data.get("cause")
+    if cause:
+        lines.append(_retime_causes().get(cause, str(cause)))
+        if data.get("level"):
+            lines.append(
+                _("Support level: %(old)s → %(new)s")
+                % {
+                    "old": _level_name(data["level"].get("from")),
+                    "new": _level_name(data["level"].get("to")),
+                }
+            )
     for name, title in (("reaction", _("Reaction")), ("resolution", _("Resolution"))):
+        if cause and name not in data:
+            continue
         change = data.get(name) or {}
         line = _("%(timer)s: %(old)s → %(new)s") % {
             "timer": title,
@@ -181,3 +214,13 @@ def sla_alert_line(breach: bool, data: dict) -> str:
 def attachments_of(items: Iterable[dict[str, Any]]) -> list[Attachment]:
     """Every file of a timeline, in timeline order (the page's list of files)."""
     return [attachment for item in items for attachment in item["attachments"]]
+
+
+def proposed_solution(items: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest proposed solution of a timeline (the item: event and files), for the box
+    where the customer confirms or refuses it."""
+    found = None
+    for item in items:
+        if item["event"].kind == Kind.SOLUTION_PROPOSED:
+            found = item
+    return found

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk import access
 from supportdesk.accounts.models import Agent, Contact, Organization
 from supportdesk.catalog.models import Product
-from supportdesk.regulations.models import Priority
+from supportdesk.regulations.models import Priority, RegistrationField, Regulation
 from supportdesk.tickets import actions
 from supportdesk.tickets.models import DiagnosticsRequestItem, Ticket
 from supportdesk.ui.forms import (
@@ -35,7 +35,10 @@ class LookupForm(forms.Form):
 
 
 class PhoneRequestForm(RegistrationFields):
-    """The caller's details as the dispatcher hears them; the contact is of the organization."""
+    """The caller's details as the dispatcher hears them; the contact is of the organization.
+
+    The products are those the organization's contracts cover; the fields the regulations of
+    those contracts require are marked (the entitlement check has the last word)."""
 
     organization = forms.IntegerField(widget=forms.HiddenInput)
     contact = LabelledModelChoiceField(label=_("Caller"), queryset=Contact.objects.none())
@@ -53,11 +56,21 @@ class PhoneRequestForm(RegistrationFields):
         )
         contact_field.option_label = _contact_label
         product_field = cast(forms.ModelChoiceField, self.fields["product"])
-        product_field.queryset = Product.objects.filter(line__is_consumer=False).order_by("name")
+        product_field.queryset = (
+            Product.objects.filter(contracts__organization=organization, line__is_consumer=False)
+            .distinct()
+            .order_by("name")
+        )
+        regulations = list(
+            Regulation.objects.filter(contracts__organization=organization)
+            .distinct()
+            .prefetch_related("required_fields")
+        )
+        self.required_names, self.alternatives = required_layout(regulations)
         # The codes are resolved within the regulation of the contract the request falls under.
         choices: dict[str, str] = {}
         for priority in (
-            Priority.objects.filter(regulation__contracts__organization=organization)
+            Priority.objects.filter(regulation__in=regulations)
             .distinct()
             .order_by("rank", "regulation__code")
         ):
@@ -66,12 +79,50 @@ class PhoneRequestForm(RegistrationFields):
             ("", _("Lowest priority of the regulation")),
             *choices.items(),
         ]
+        for name in self.required_names:
+            if name in self.fields:
+                self.fields[name].widget.attrs["required"] = True
+        if not self.is_bound and product_field.queryset.count() == 1:
+            self.initial.setdefault("product", product_field.queryset.get().pk)
 
     def clean_organization(self) -> int:
         # The organization the dispatcher looked up; a contact of any other one is refused.
         if self.cleaned_data["organization"] != self.looked_up_organization.pk:
             raise forms.ValidationError(_("Look the caller up again."))
         return self.looked_up_organization.pk
+
+    def rows(self) -> list[dict]:
+        """The registration fields in order, each marked when the regulations require it; the
+        alternatives of an any-of group say so."""
+        rows = []
+        for name in RegistrationFields.base_fields:
+            group = next((names for names in self.alternatives if name in names), None)
+            help_text = ""
+            if group:
+                help_text = _("Required: one of %(fields)s.") % {
+                    "fields": ", ".join(str(RegistrationField(other).label) for other in group)
+                }
+            rows.append(
+                {"field": self[name], "required": name in self.required_names, "help": help_text}
+            )
+        return rows
+
+
+def required_layout(regulations: list[Regulation]) -> tuple[set[str], list[list[str]]]:
+    """The fields every one of ``regulations`` requires on its own, and the any-of groups they
+    share (a caller's organization usually has contracts of one regulation)."""
+    required: set[str] | None = None
+    alternatives: list[list[str]] = []
+    for regulation in regulations:
+        groups: dict[str, list[str]] = {}
+        for row in regulation.required_fields.all():
+            groups.setdefault(row.any_of_group or row.field, []).append(row.field)
+        alone = {names[0] for names in groups.values() if len(names) == 1}
+        required = alone if required is None else required & alone
+        for names in groups.values():
+            if len(names) > 1 and sorted(names) not in alternatives:
+                alternatives.append(sorted(names))
+    return required or set(), alternatives
 
 
 def _contact_label(contact: Contact) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.workspace.views import dispatch, health, queue, ticket
+from supportdesk.workspace.views import dispatch, health, queue, reports, speed, ticket
 
 app_name = "workspace"
 
@@ -16,11 +16,13 @@ urlpatterns = [
     path("", queue.home, name="home"),
     path("dispatch/", dispatch.dispatch, name="dispatch"),
     path("outbox/", health.outbox, name="outbox"),
+    path("reports/sla/", reports.sla_report, name="sla_report"),
     # ?id=<message>: the role check (managers, administrators) comes before any lookup, so the
     # isolation matrix's refusal of this route holds for every id (tests_security).
     path("outbox/message/", health.outbox_message, name="outbox_message"),
     path("outbox/resend/", health.outbox_resend, name="outbox_resend"),
     path("tickets/<str:number>/", ticket.ticket, name="ticket"),
+    path("tickets/<str:number>/presence/", speed.presence, name="ticket_presence"),
     # Each action on a ticket is a POST to its own URL under the ticket's page.
     *(
         path(

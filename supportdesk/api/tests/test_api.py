@@ -66,6 +66,8 @@ def test_customer_registers_002_ticket_by_license_key(client, cast):
 
 
 def test_refusal_is_json_with_code_and_message(client, cast):
+    cast.customer_gamma.language = "en"
+    cast.customer_gamma.save(update_fields=["language"])
     headers = auth(cast.customer_gamma)
     payload = {**SEP, "support_contact_id": "", "support_id": "SYM-900900"}
     response = post(client, headers, payload)
@@ -79,6 +81,47 @@ def test_refusal_is_json_with_code_and_message(client, cast):
     }
     assert Ticket.objects.count() == 0
     assert RefusedRegistration.objects.get().is_sales_lead
+
+
+def test_messages_follow_the_accounts_language_not_the_header(client, cast):
+    assert cast.customer_gamma.language == "ru"
+    headers = auth(cast.customer_gamma)  # Accept-Language: en
+    payload = {**SEP, "support_contact_id": "", "support_id": "SYM-900900"}
+
+    response = post(client, headers, payload)
+
+    assert response.json()["message"].startswith("Срок действия контракта SYM-900900")
+
+
+def test_002_refusal_asks_for_the_license_key_only(client, cast):
+    headers = auth(cast.customer_beta)  # English, regulation 002 identifies by license key
+    payload = {"product": "usergate-ngfw", "version": "7.1", "description": "VPN drops."}
+
+    response = post(client, headers, payload)
+
+    body = response.json()
+    assert (response.status_code, body["code"]) == (422, "missing_fields")
+    assert body["fields"] == ["license_key"]
+    assert "License key" in body["message"]
+    assert "Support ID" not in body["message"]
+    assert "Support Contact ID" not in body["message"]
+
+
+def test_ticket_detail_carries_the_license_key(client, cast):
+    headers = auth(cast.customer_beta)
+    payload = {
+        "license_key": "UGNGFW-7A1C-92F0-4D1B",
+        "product": "usergate-ngfw",
+        "version": "7.1",
+        "priority": "p3",
+        "description": "VPN drops.",
+    }
+    number = post(client, headers, payload).json()["number"]
+
+    detail = client.get(f"/api/v1/tickets/{number}", **headers).json()
+
+    assert detail["license_key"] == "UGNGFW-7A1C-92F0-4D1B"
+    assert detail["support_id"] == "UG-2025-0042"
 
 
 def test_missing_field_and_unknown_product(client, cast):

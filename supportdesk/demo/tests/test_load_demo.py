@@ -14,7 +14,8 @@ from supportdesk.demo.tests.test_cast import LOGINS
 from supportdesk.regulations.models import Regulation, SlaTarget
 from supportdesk.regulations.presets import load_presets
 
-pytestmark = pytest.mark.django_db
+# Each test starts from the database as the migrations left it (the cast is loaded per session).
+pytestmark = pytest.mark.usefixtures("empty_db")
 
 NOT_LOADED = "The database already has regulations or users: the demo was not loaded"
 

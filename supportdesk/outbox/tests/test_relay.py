@@ -19,6 +19,7 @@ from supportdesk.outbox.relay import (
     outbox_health,
 )
 from supportdesk.outbox.tests.test_smtp import T0, enqueue, free_port, use_smtp
+from supportdesk.outbox.tokens import message_id_for, reply_address_for
 from supportdesk.tickets.models import Ticket
 
 NOTHING = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
@@ -142,10 +143,12 @@ def test_email_headers_carry_message_id_auto_submitted_and_ticket_number(setting
 
     email = build_email(message).message()
 
-    assert email["Message-ID"] == "<outbox-41@supportdesk>"
+    assert email["Message-ID"] == message_id_for(41)
+    assert email["Message-ID"].startswith("<outbox-41.")
     assert email["Auto-Submitted"] == "auto-generated"
     assert email["X-Supportdesk-Ticket"] == "SD-2026-000007"
     assert email["From"] == "Support <support@vendor.example>"
+    assert email["Reply-To"] == reply_address_for("SD-2026-000007", "support@vendor.example")
     assert email["To"] == "a@example.com, b@example.com"
     assert [part.get_content_type() for part in email.get_payload()] == ["text/plain", "text/html"]
 
@@ -207,3 +210,26 @@ def test_deliver_outbox_task_runs_one_pass():
     enqueue()
     assert deliver_outbox() == {**NOTHING, "sent": 1}
     assert len(mail.outbox) == 1
+
+
+def test_extra_headers_pass_only_when_well_formed(settings):
+    message = OutboxMessage(
+        pk=42,
+        subject="answer",
+        body_text="text",
+        recipients=["a@example.com"],
+        headers={
+            "In-Reply-To": "<abc@example.com>",
+            "References": "<x@example.com>\r\nBcc: victim@example.com",
+            "Auto-Submitted": "auto-replied",
+            "Bcc": "victim@example.com",
+        },
+    )
+
+    email = build_email(message).message()
+
+    assert email["In-Reply-To"] == "<abc@example.com>"
+    assert email["Auto-Submitted"] == "auto-replied"
+    assert email["References"] is None
+    assert email["Bcc"] is None
+    assert "victim" not in email.as_string()

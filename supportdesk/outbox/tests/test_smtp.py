@@ -126,7 +126,7 @@ def test_delivers_once_with_text_html_and_headers(smtp_server, settings):
     assert received["Subject"] == (
         "[SD-2026-000042] Your request is registered: Licence server does not start"
     )
-    assert received["Message-ID"] == f"<outbox-{message.pk}@supportdesk>"
+    assert received["Message-ID"] == message.message_id
     assert received["Auto-Submitted"] == "auto-generated"
     assert received["From"] == "Support <support@vendor.example>"
     assert received["To"] == "customer@example.com"

@@ -32,6 +32,7 @@ from supportdesk.regulations.models import (
     WorkMethod,
 )
 from supportdesk.regulations.presets import seed_000, seed_002
+from supportdesk.regulations.rules import bump_rules
 
 SEEDS: dict[str, ModuleType] = {"000": seed_000, "002": seed_002}
 
@@ -377,7 +378,10 @@ def load_preset(code: str) -> Regulation:
         raise KeyError(code)
     with transaction.atomic():
         calendars, teams = load_shared()
-        return _load_regulation(SEEDS[code], calendars, teams)
+        regulation = _load_regulation(SEEDS[code], calendars, teams)
+        # Bulk writes send no signals: bump every regulation, the calendars are shared.
+        regulation.rules_version = bump_rules()
+        return regulation
 
 
 def load_presets(codes: Iterable[str] = tuple(SEEDS)) -> dict[str, Regulation]:
@@ -388,4 +392,8 @@ def load_presets(codes: Iterable[str] = tuple(SEEDS)) -> dict[str, Regulation]:
             raise KeyError(code)
     with transaction.atomic():
         calendars, teams = load_shared()
-        return {code: _load_regulation(SEEDS[code], calendars, teams) for code in codes}
+        regulations = {code: _load_regulation(SEEDS[code], calendars, teams) for code in codes}
+        version = bump_rules()
+        for regulation in regulations.values():
+            regulation.rules_version = version
+        return regulations

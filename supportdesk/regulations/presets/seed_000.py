@@ -24,6 +24,8 @@ REGULATION = {
     "confirmation_action": "remind",
     "warning_percent": 80,
     "primary_diagnostics_required": False,
+    # "Инженер связывается по телефону или электронной почте": customers answer by replying.
+    "email_replies_accepted": True,
     "notes": (
         "Инструкция по обращению в русскоязычную службу технической поддержки корпоративных "
         "продуктов Symantec для клиентов с действующим контрактом Basic, Essential или BCS.\n"
@@ -53,9 +55,19 @@ REGULATION = {
 }
 
 PRODUCT_LINES = [
-    {"code": "symantec-enterprise", "name": "Symantec enterprise products", "is_consumer": False},
-    {"code": "veritas", "name": "Veritas products", "is_consumer": False},
-    {"code": "norton", "name": "Norton", "is_consumer": True},
+    {
+        "code": "symantec-enterprise",
+        "name": "Корпоративные продукты Symantec",
+        "name_en": "Symantec enterprise products",
+        "is_consumer": False,
+    },
+    {
+        "code": "veritas",
+        "name": "Продукты Veritas",
+        "name_en": "Veritas products",
+        "is_consumer": False,
+    },
+    {"code": "norton", "name": "Norton", "name_en": "Norton", "is_consumer": True},
 ]
 
 PRODUCTS = [

@@ -24,6 +24,8 @@ REGULATION = {
     "confirmation_action": "remind",
     "warning_percent": 80,
     "primary_diagnostics_required": True,
+    # "Иные каналы (... электронная почта ...) не используются": notifications only, no replies.
+    "email_replies_accepted": False,
     "notes": (
         "Раздел 2 регламента технической поддержки UserGate.\n"
         "\n"
@@ -54,7 +56,7 @@ REGULATION = {
 }
 
 PRODUCT_LINES = [
-    {"code": "usergate", "name": "UserGate", "is_consumer": False},
+    {"code": "usergate", "name": "UserGate", "name_en": "UserGate", "is_consumer": False},
 ]
 
 PRODUCTS = [

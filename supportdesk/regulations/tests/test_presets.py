@@ -25,7 +25,7 @@ from supportdesk.regulations.models import (
 )
 from supportdesk.regulations.presets import load_preset
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("empty_db")
 
 COUNTED: list[type[models.Model]] = [
     BusinessCalendar,

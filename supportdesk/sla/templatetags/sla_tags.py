@@ -21,11 +21,26 @@ from django.utils.translation import ngettext
 
 from businesstime.calendar import business_minutes_between
 from supportdesk import access
+from supportdesk.formatting import format_age, format_minutes
 from supportdesk.sla import clock
 from supportdesk.sla.models import Timer
 from supportdesk.tickets.models import Ticket
 
 register = template.Library()
+
+
+@register.filter
+def signed_minutes(minutes: float | None) -> str:
+    """Business minutes left as "4 min", or overdue as "−2 h 36 min"."""
+    return format_minutes(minutes, signed=True)
+
+
+@register.filter
+def age(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """The wall-clock time since ``since``: "12 min", "3 h 20 min", "2 d 4 h"."""
+    if since is None:
+        return ""
+    return format_age(((now or timezone.now()) - since).total_seconds())
 
 
 @register.filter
@@ -59,14 +74,21 @@ def sla_timers(context: template.Context, ticket: Ticket, now: dt.datetime | Non
     rows = []
     for timer in ticket_clock.timers:
         status = timer.status(now)
+        due_at = timer.due_at
+        if timer.phase == "running":
+            # The stored column, as the queue and the sweep read it: after a regulation edit the
+            # page moves when the re-timing job has moved the ticket (sla/retime.py), not before.
+            due_at = getattr(ticket, f"{timer.name}_due_at", None) or timer.due_at
+            if due_at is not None and due_at != timer.due_at:
+                status = "breached" if due_at <= now else "ok"
         if status == "warning" and not agent:
             status = "ok"
-        if timer.phase == "running" and timer.due_at is not None:
+        if timer.phase == "running" and due_at is not None:
             # Left (or overdue) from now to the deadline, in the target's business time.
-            if timer.due_at >= now:
-                remaining = business_minutes_between(timer.calendar, now, timer.due_at)
+            if due_at >= now:
+                remaining = business_minutes_between(timer.calendar, now, due_at)
             else:
-                remaining = -business_minutes_between(timer.calendar, timer.due_at, now)
+                remaining = -business_minutes_between(timer.calendar, due_at, now)
         else:
             remaining = timer.remaining_minutes
         rows.append(
@@ -77,7 +99,7 @@ def sla_timers(context: template.Context, ticket: Ticket, now: dt.datetime | Non
                 "status": status,
                 "status_label": _STATUS_LABELS[status](),
                 "phase": timer.phase,
-                "due_at": timer.due_at if timer.phase == "running" else None,
+                "due_at": due_at if timer.phase == "running" else None,
                 "met_at": timer.met_at,
                 "remaining_minutes": remaining,
                 "overdue": remaining < 0,

@@ -19,6 +19,7 @@ from supportdesk.tickets.actions.messages import (
     add_customer_reply,
     add_internal_note,
     add_public_reply,
+    record_email_not_accepted,
     request_diagnostics,
 )
 from supportdesk.tickets.actions.ownership import assign_ticket, take_ticket
@@ -70,6 +71,7 @@ __all__ = [
     "override_priority",
     "propose_priority_change",
     "propose_solution",
+    "record_email_not_accepted",
     "refuse_solution",
     "reopen_ticket",
     "request_diagnostics",

@@ -14,6 +14,7 @@ from supportdesk.accounts.models import User
 from supportdesk.tickets.actions.base import (
     State,
     TicketActionError,
+    acting_as_system,
     acting_on,
     event,
     notify_customer,
@@ -201,3 +202,26 @@ def request_diagnostics(
         )
         notify_customer(ticket, "diagnostics_requested", {"message": added.body, "items": rows})
         return save(ticket, fields, now)
+
+
+def record_email_not_accepted(
+    *,
+    ticket: Ticket,
+    sender: User | None,
+    body: str,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+) -> TicketEvent:
+    """A customer's e-mail the regulation does not accept as a reply, kept for agents: an
+    internal event, no state change, no SLA effect, no notification."""
+    now = resolve_now(now)
+    with acting_as_system(ticket, "internal_note") as locked:
+        return event(
+            locked,
+            sender,
+            TicketEvent.Kind.EMAIL_NOT_ACCEPTED,
+            now,
+            body=body.strip(),
+            data=data or {},
+            internal=True,
+        )

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.numbering import NEXT_VALUE_SQL, SEQUENCE_TABLE
 from supportdesk.tickets.registration import register_ticket
 from supportdesk.tickets.tests.test_registration import sep_request
 
@@ -43,3 +44,8 @@ def test_parallel_registrations_get_unique_increasing_numbers(cast):
     assert len(numbers) == total
     assert numbers == [f"SD-{n.split('-')[1]}-{i:06d}" for i, n in enumerate(numbers, start=1)]
     assert len(set(numbers)) == total
+
+
+def test_the_upsert_names_the_sequence_table():
+    assert SEQUENCE_TABLE == "tickets_ticketnumbersequence"
+    assert SEQUENCE_TABLE in NEXT_VALUE_SQL

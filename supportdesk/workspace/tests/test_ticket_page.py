@@ -115,9 +115,9 @@ def test_ticket_page_query_budget(client, cast, django_assert_max_num_queries):
     for n in range(10):
         posted(client, ws("ticket_note", ticket), {"body": f"note {n}", "files": [png_file()]})
 
-    # The page, its timeline and forms, and the SLA timers (clock.load_context, load_steps);
-    # independent of the number of events and files.
-    with django_assert_max_num_queries(24):
+    # The page, its timeline and forms, the SLA timers (clock.load_context, load_steps) and the
+    # customer context (four bounded lists); independent of the number of events and files.
+    with django_assert_max_num_queries(28):
         response = client.get(ws("ticket", ticket))
 
     assert len(response.context["events"]) == 13

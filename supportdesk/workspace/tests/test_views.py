@@ -131,6 +131,7 @@ def test_support_id_of_another_organization_is_refused(client, cast):
             organization=cast.beta.pk,
             contact=cast.customer_beta.contact.pk,
             support_contact_id="",
+            product=cast.product_ngfw.pk,
         ),
     )
 
@@ -245,7 +246,8 @@ def test_queue_query_budget(client, cast, django_assert_max_num_queries):
             make_ticket(cast, cast.customer_alpha, cast.contract_alpha, cast.product_sep)
     client.force_login(cast.manager)
 
-    with django_assert_max_num_queries(6):
+    # The cockpit's budget: ten statements (test_queue_cockpit.py lists them).
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("workspace:home"))
 
     assert len(response.context["tickets"]) == 25

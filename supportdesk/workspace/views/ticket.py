@@ -16,6 +16,7 @@ from django_htmx.http import reswap, retarget
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
 from supportdesk.tickets.actions import available_actions
+from supportdesk.tickets.context import customer_context
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.queries import pending_proposal, ticket_for_page
 from supportdesk.tickets.timeline import attachments_of, timeline_items
@@ -40,6 +41,7 @@ from supportdesk.workspace.forms import (
     TakeForm,
     WorkMethodForm,
 )
+from supportdesk.workspace.views.speed import canned_groups, newest_first
 
 
 def _new_priority(ticket: Ticket) -> str:
@@ -147,13 +149,19 @@ def _ticket_page(
         forms[name] = form
         status, error = form.status, form_error(form)
     events = timeline_items(ticket, request.user)
+    newest = newest_first(request)
     context = {
         "ticket": ticket,
-        "events": events,
+        "events": events[::-1] if newest else events,
+        "newest_first": newest,
+        "canned": canned_groups(ticket, request.user),
         "attachments": attachments_of(events),
         "forms": forms,
         "proposal": proposal,
         "error": error,
+        "customer": customer_context(
+            request.user, organization=ticket.organization, contact=ticket.contact, exclude=ticket
+        ),
     }
     return render(request, "workspace/ticket.html", context, status=status)
 
@@ -172,12 +180,18 @@ def ticket_action(request: AuthenticatedRequest, number: str, name: str) -> Http
     result = run_action(form)
     partial = TIMELINE_FORMS.get(entry.action) if request.htmx else None
     if partial is not None:
-        context: dict = {"ticket": ticket, "forms": {entry.action: form}}
+        context: dict = {
+            "ticket": ticket,
+            "forms": {entry.action: form},
+            "canned": canned_groups(ticket, request.user),
+        }
         if result is None:
             response = render(request, f"workspace/ticket.html#{partial}", context)
             return reswap(retarget(response, f"#{partial}"), "outerHTML")
         context["forms"] = {entry.action: entry.form(ticket=ticket, user=request.user)}
-        context["events"] = timeline_items(ticket, request.user)
+        events = timeline_items(ticket, request.user)
+        context["events"] = events[::-1] if newest_first(request) else events
+        context["canned"] = canned_groups(ticket, request.user)
         context["oob"] = partial
         return render(request, "workspace/ticket_timeline_update.html", context)
     if result is None:
