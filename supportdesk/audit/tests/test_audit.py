@@ -61,9 +61,9 @@ def test_a_change_to_a_regulation_is_recorded_with_who_where_and_what(rf, cast):
         cast.administrator.email,
         "10.0.0.7",
     )
-    assert by_admin.changes == {"name": [before, "Renamed regulation"]}
+    assert by_admin.changes["name"] == [before, "Renamed regulation"]
     assert (by_command.actor_id, by_command.ip) == (None, None)
-    assert by_command.changes == {"name": ["Renamed regulation", "Renamed by a command"]}
+    assert by_command.changes["name"] == ["Renamed regulation", "Renamed by a command"]
 
 
 @pytest.mark.django_db
