@@ -29,6 +29,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    "purge-audit-log": {
+        "task": "supportdesk.audit.tasks.purge_audit_log",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
     # Deadline recalculations after regulation edits (sent at once too when a broker exists).
     "retime-open-tickets": {
         "task": "supportdesk.sla.tasks.retime_open_tickets",

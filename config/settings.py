@@ -27,7 +27,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 DATA_DIR = Path(os.environ.get("SUPPORTDESK_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-embedded-default-change-me")
+# The built-in key is refused when DEBUG is off (config/checks.py); `./dev run` keeps a random key
+# in the data dir.
+DEFAULT_SECRET_KEY = "insecure-embedded-default-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "ninja",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "supportdesk.accounts",
     "supportdesk.catalog",
     "supportdesk.regulations",
@@ -63,6 +67,7 @@ INSTALLED_APPS = [
     "supportdesk.kb",
     "supportdesk.ops",
     "supportdesk.reports",
+    "supportdesk.audit",
     # Only for the commands that wire the project together (runworker): see config/apps.py.
     "config",
 ]
@@ -79,9 +84,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "supportdesk.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: throttled sign-in answers 429, agents' second factor and idle timeout,
+    # no-store on pages that show secrets (supportdesk/accounts/account_security.py).
+    "supportdesk.accounts.throttling.AuthThrottleMiddleware",
+    "supportdesk.accounts.account_security.AgentSessionMiddleware",
+    "supportdesk.accounts.account_security.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "supportdesk.accounts.middleware.UserPreferencesMiddleware",
     "supportdesk.accounts.middleware.SecurityHeadersMiddleware",
@@ -137,6 +148,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
 
+
+def _cache_settings(url: str) -> dict:
+    """CACHE_URL=redis://host:port/db | db:// | locmem://: where throttling counters live."""
+    scheme = urlparse(url).scheme
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # The embedded default: a table in the database (created by a migration), shared by every
+    # process that uses the database.
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+
+
+# The table the accounts migration creates for the database cache.
+CACHE_TABLE = "supportdesk_cache"
+_default_cache_url = os.environ.get("REDIS_URL", "db://")
+if env_bool("SUPPORTDESK_TESTING"):
+    # Tests keep their counters per process unless a test names a shared cache.
+    _default_cache_url = "locmem://"
+CACHES = {
+    "default": {
+        **_cache_settings(os.environ.get("CACHE_URL", _default_cache_url)),
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "supportdesk"),
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -157,6 +194,28 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "supportdesk.accounts.adapter.AccountAdapter"
+# Sign-in throttling (docs/security.md). Per account (the typed address, known or not): a few
+# wrong passwords per window. Per IP: high enough that one attacker behind a shared address
+# (an office NAT) does not lock its other users out, low enough to stop spraying many accounts.
+# The counters live in the shared cache (CACHES below), so they hold across workers and hosts.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "60/m/ip"),
+    "login_failed": os.environ.get("RATE_LIMIT_LOGIN_FAILED", "5/5m/key,20/h/key,100/10m/ip"),
+    "signup": os.environ.get("RATE_LIMIT_SIGNUP", "20/m/ip,100/h/ip"),
+    "reset_password": os.environ.get("RATE_LIMIT_RESET_PASSWORD", "20/m/ip,3/5m/key,10/d/key"),
+    "reset_password_from_key": "20/m/ip",
+}
+# Behind a proxy (nginx), the client's address is the N-th from the end of X-Forwarded-For: set
+# TRUSTED_PROXY_COUNT=1 behind one proxy that appends it, or every client shares the proxy's
+# address in the per-IP limits and the audit log. Never set it without such a proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Agents need a second factor (TOTP, with recovery codes) before they can work; `./dev run`
+# turns it off for the demo logins (README). Their sessions end after this much inactivity.
+SUPPORTDESK_AGENT_MFA_REQUIRED = env_bool("SUPPORTDESK_AGENT_MFA_REQUIRED", default=True)
+SUPPORTDESK_AGENT_IDLE_MINUTES = int(os.environ.get("SUPPORTDESK_AGENT_IDLE_MINUTES", "60"))
+MFA_ADAPTER = "supportdesk.accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "supportdesk")
 SITE_ID = 1
 
 LANGUAGE_CODE = "ru"
@@ -195,6 +254,15 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (docs/operations.md): HSTS, redirect plain HTTP, and trust the proxy's header that
+# says a request came in over HTTPS (only set it when a proxy you run always sets that header).
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    # e.g. "HTTP_X_FORWARDED_PROTO" (the header X-Forwarded-Proto: https).
+    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
 
 
 def _email_settings(url: str) -> dict:
@@ -249,6 +317,9 @@ OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
 OUTBOX_SLOW_RETRY_SECONDS = int(os.environ.get("OUTBOX_SLOW_RETRY_SECONDS", "3600"))
 OUTBOX_SLOW_RETRY_HOURS = int(os.environ.get("OUTBOX_SLOW_RETRY_HOURS", "72"))
 
+# Audit records older than this are deleted by the daily purge (supportdesk.audit.tasks).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 # How long the satisfaction rating link of a closure e-mail works (supportdesk/feedback).
@@ -288,6 +359,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if env_bool("SUPPORTDESK_TESTING"):
+SUPPORTDESK_TESTING = env_bool("SUPPORTDESK_TESTING")
+if SUPPORTDESK_TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     ACCOUNT_EMAIL_VERIFICATION = "none"
+    # Tests sign agents in with force_login; the MFA tests turn this on.
+    SUPPORTDESK_AGENT_MFA_REQUIRED = env_bool("SUPPORTDESK_AGENT_MFA_REQUIRED", default=False)

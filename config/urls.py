@@ -4,6 +4,9 @@ from django.urls import include, path
 from supportdesk.api import views as api_views
 from supportdesk.ops import views as ops_views
 
+# allauth answers its own rate-limit refusals through this (with Retry-After).
+handler429 = "supportdesk.accounts.throttling.handler429"
+
 urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),

@@ -390,4 +390,4 @@ def download(request: AuthenticatedRequest, attachment_id: int):
     """The file as a download, after the permission check; 404 for anything the user may not
     see (another organization's ticket, an internal note's file for a customer)."""
     attachment: Attachment = access.get_attachment_for_user(request.user, attachment_id)
-    return attachment_files.attachment_response(attachment)
+    return attachment_files.attachment_response(attachment, user=request.user)

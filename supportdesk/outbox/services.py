@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.audit.services import Action, record
 from supportdesk.outbox.models import SUBJECT_MAX_LENGTH, OutboxMessage, Resend
 
 # The template engine without autoescaping (config/settings.py TEMPLATES).
@@ -220,4 +221,5 @@ def resend_message(*, message_id: int, actor: Any) -> OutboxMessage:
                 "next_attempt_at",
             ]
         )
+        record(Action.RESEND, actor=actor, target=message, detail=message.last_error)
     return message

@@ -370,7 +370,8 @@ def ticket_action(request: AuthenticatedRequest, number: str, name: str) -> Http
 @login_required
 def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """A file of a ticket the user may see, as a download; 404 for anything else."""
-    return attachments.attachment_response(access.get_attachment_for_user(request.user, pk))
+    attachment = access.get_attachment_for_user(request.user, pk)
+    return attachments.attachment_response(attachment, user=request.user)
 
 
 # Contracts --------------------------------------------------------------------------------------

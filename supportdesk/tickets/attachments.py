@@ -22,6 +22,7 @@ from django.core.files import File
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from supportdesk.audit.services import record_download
 from supportdesk.regulations.models import Regulation
 from supportdesk.tickets.models import Attachment, Ticket, TicketEvent
 
@@ -260,8 +261,10 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback or 'attachment'}\"; filename*=UTF-8''{encoded}"
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
-    """The file as a download. The caller must have checked access first."""
+def attachment_response(attachment: Attachment, *, user: Any) -> FileResponse:
+    """The file as a download for ``user``. The caller must have checked access first. An
+    agent's download is recorded in the audit log."""
+    record_download(user, attachment)
     handle: IO[bytes] = attachment.file.open("rb")
     response = FileResponse(
         handle, content_type=attachment.content_type or "application/octet-stream"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
+from supportdesk.audit.services import record_export
 from supportdesk.contracts.models import Contract
 from supportdesk.reports import exports
 from supportdesk.reports.sla_report import SlaReport, sla_report
@@ -87,6 +88,7 @@ def sla_report_page(request: AuthenticatedRequest, *, url_name: str) -> HttpResp
         response = HttpResponse(render_file(report), content_type=content_type)
         name = exports.filename(report, extension)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        record_export(request.user, what=name, count=sum(1 for _row in exports.rows(report)))
         return response
     query = request.GET.copy()
     query.pop("format", None)

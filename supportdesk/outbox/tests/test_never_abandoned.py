@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from supportdesk.audit.models import AuditRecord
 from supportdesk.outbox.models import DeliveryAttempt, OutboxMessage, Resend
 from supportdesk.outbox.relay import deliver_due, outbox_health
 from supportdesk.outbox.services import ResendRefused, resend_message
@@ -182,7 +183,7 @@ def test_a_manager_resends_a_refused_message_and_it_is_delivered_once(
         html = client.get(page, {"id": message.pk}).content.decode()
         assert reverse("workspace:outbox_resend") in html  # the button
         refusing.reply = "250 OK"  # the recipient's mailbox was fixed
-        traveller.shift(HOUR)
+        traveller.shift(datetime.timedelta(minutes=10))
         response = client.post(reverse("workspace:outbox_resend"), {"id": message.pk})
         assert response.status_code == 302
         assert deliver_due().sent == 1
@@ -194,9 +195,11 @@ def test_a_manager_resends_a_refused_message_and_it_is_delivered_once(
     assert (message.state, message.attempts) == (OutboxMessage.State.SENT, 0)
     [resend] = Resend.objects.filter(message=message)
     assert resend.requested_by == cast.manager
-    assert resend.requested_at == T0 + HOUR
+    assert resend.requested_at == T0 + datetime.timedelta(minutes=10)
     assert (resend.previous_state, resend.previous_attempts) == ("failed", 1)
     assert "550 5.1.1" in resend.previous_error
+    audit = AuditRecord.objects.get(action="resend", target_id=str(message.pk))
+    assert (audit.actor_id, audit.target_type) == (cast.manager.pk, "outbox.outboxmessage")
     assert cast.manager.email in html  # the trace on the mail view
     assert reverse("workspace:outbox_resend") not in html  # delivered: no button
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from supportdesk.audit.models import AuditRecord
 from supportdesk.tickets.tests.helpers import NOW, ngfw_ticket, sep_ticket
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,12 @@ def test_a_manager_reads_any_contracts_report_and_downloads_it(client, cast, tic
     assert sep.number in csv.content.decode()
     xlsx = client.get("/workspace/reports/sla/", {**query, "format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
+    # Both downloads are in the audit log; showing the page is not.
+    exported = AuditRecord.objects.filter(action="export").order_by("id")
+    assert [(e.actor_id, e.detail.split(":")[0]) for e in exported] == [
+        (cast.manager.pk, "sla-SYM-100200-2026-11.csv"),
+        (cast.manager.pk, "sla-SYM-100200-2026-11.xlsx"),
+    ]
 
 
 def test_engineers_and_plain_customers_get_no_report(client, cast, tickets):

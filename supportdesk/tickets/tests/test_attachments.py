@@ -153,7 +153,7 @@ def test_checksum_and_size_are_kept(cast):
 
 def test_download_is_an_attachment_with_nosniff_and_rfc6266_name(cast):
     event = reply(cast, sep_ticket(cast), upload("отчёт 2026.log", LOG))
-    response = attachments.attachment_response(event.attachments.get())
+    response = attachments.attachment_response(event.attachments.get(), user=None)
     assert response["Content-Type"] == "text/plain"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == (
