@@ -119,7 +119,7 @@ def empty_db(db: None) -> None:
     with connection.cursor() as cursor:
         for model in models:
             table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")
     assert not [model for model in models if model._base_manager.exists()]
 
 

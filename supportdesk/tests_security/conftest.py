@@ -253,7 +253,7 @@ def snapshot(ticket: Ticket) -> tuple:
     queries: the isolation matrix takes one around each of its thousands of requests."""
     # The table names are the models' own, quoted: nothing from outside reaches the SQL.
     tables = [connection.ops.quote_name(model._meta.db_table) for model in COUNTED]
-    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {table})" for table in tables)  # noqa: S608
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {table})" for table in tables)
     with connection.cursor() as cursor:
         cursor.execute(sql)
         counts = cursor.fetchone()
