@@ -268,7 +268,7 @@ class RegulationAdmin(RetimingAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         extra = dict(extra_context or {})
-        if object_id.isdigit():
+        if parse_id(object_id) is not None:
             extra["sla_matrix_url"] = reverse("admin:sla_slamatrix_change", args=[object_id])
         return super().change_view(request, object_id, form_url, extra_context=extra)
 

@@ -26,10 +26,10 @@ from supportdesk.tests_security.test_reserved_fields import SEP_FORM
 from supportdesk.tickets.registration import RegistrationRequest
 
 
-def foreign_markers(cast) -> set[str]:
-    """Everything that identifies an organization other than alpha."""
+def foreign_markers(cast, own_id: int | None = None) -> set[str]:
+    """Everything that identifies an organization other than the requester's (alpha's)."""
     markers: set[str] = set()
-    others = Organization.objects.exclude(pk=cast.alpha.pk)
+    others = Organization.objects.exclude(pk=own_id or cast.alpha.pk)
     markers |= set(others.values_list("name", flat=True))
     markers |= set(
         Contract.objects.filter(organization__in=others).values_list("support_id", flat=True)
@@ -84,6 +84,19 @@ SCENARIOS = {
     RefusalReason.CHANNEL_NOT_ALLOWED: (lambda c: {"channel": Channel.EMAIL}, NOW),
     RefusalReason.MISSING_FIELDS: (lambda c: {"version": ""}, NOW),
     RefusalReason.INVALID: (lambda c: {"priority_code": "zz"}, NOW),
+    # Beta's 002 request without the primary diagnostics checklist.
+    RefusalReason.DIAGNOSTICS_NOT_CONFIRMED: (
+        lambda c: {
+            "requested_by": c.customer_beta,
+            "contact": c.customer_beta.contact,
+            "support_contact_id": "",
+            "license_key": "UGNGFW-7A1C-92F0-4D1B",
+            "product": c.product_ngfw,
+            "version": "7.2",
+            "priority_code": "p2",
+        },
+        NOW,
+    ),
 }
 
 # Another organization's identifier and a value of the same shape that exists nowhere.
@@ -114,10 +127,11 @@ def test_no_refusal_names_another_organization(cast, reason, language):
     expected = RefusalReason.UNKNOWN_LICENSE_KEY if reason == "wrong_organization" else reason
     assert refusal.reason == expected
     typed = set(overrides(cast).values())
-    leaked = {m for m in foreign_markers(cast) if m in refusal.message and m not in typed}
+    own = overrides(cast).get("contact", cast.customer_alpha.contact).organization_id
+    leaked = {m for m in foreign_markers(cast, own) if m in refusal.message and m not in typed}
     assert not leaked, refusal.message
-    assert refusal.organization_id == cast.alpha.pk
-    assert refusal.contract is None or refusal.contract.organization_id == cast.alpha.pk
+    assert refusal.organization_id == own
+    assert refusal.contract is None or refusal.contract.organization_id == own
 
 
 @pytest.mark.parametrize(("field", "foreign", "unknown"), IDENTIFIERS)

@@ -26,7 +26,7 @@ from ninja import Schema
 
 from supportdesk.api import schemas
 from supportdesk.outbox.models import OutboxMessage
-from supportdesk.regulations.models import WorkMethod
+from supportdesk.regulations.models import HotlineNumber, WorkMethod
 from supportdesk.tests_security.conftest import AlphaWorld, bearer, png_file
 from supportdesk.tests_security.routes import PARAMETER, Route, all_routes
 from supportdesk.tests_security.test_reserved_fields import SEP_FORM
@@ -66,6 +66,11 @@ QUERY_PARAMETERS = [
     "state",
     "team",
     "view",
+    "call",
+    "from",
+    "license_key",
+    "score",
+    "subject",
 ]
 
 # Free text: a request with these hostile and everything else valid reaches the services.
@@ -90,6 +95,7 @@ def valid_fields(world: AlphaWorld, cast) -> dict:
     """A valid value for every field of every form and input schema (test_every_field_is_covered
     keeps it whole): the hostile value replaces some or all of them."""
     method = WorkMethod.objects.filter(regulation_id=world.ticket.regulation_id).first()
+    hotline = HotlineNumber.objects.filter(regulation_id=world.ticket.regulation_id).first()
     return {
         **SEP_FORM,
         "support_id": cast.contract_alpha.support_id,
@@ -130,6 +136,23 @@ def valid_fields(world: AlphaWorld, cast) -> dict:
         "password1": "Secret-12345-x",
         "password2": "Secret-12345-x",
         "files": None,  # added per request: a file object is read once
+        "attachments": None,
+        "primary_diagnostics": [],
+        # The dispatcher's calls and callbacks
+        "available": "true",
+        "caller_phone": "+7 495 111-22-33",
+        "phone": "+7 495 111-22-33",
+        "hotline": str(hotline.pk) if hotline else "",
+        "ivr_branch": "",
+        "number": world.ticket.number,
+        "outcome": "information",
+        "reached": "false",
+        "result": "no_answer",
+        # The quarantine page, the dashboard's period, the customer's rating
+        "contact_email": "ivan@alpha.example",
+        "start": "2026-11-01",
+        "end": "2026-11-30",
+        "score": "5",
     }
 
 

@@ -89,6 +89,7 @@ def document_keys(ticket: Ticket) -> str:
     """The short identifiers and names a ticket is found by, lowercased, one per line."""
     contact = ticket.contact
     user = contact.user
+    phones = list(contact.phones.all())  # one read when the phones were not prefetched
     values = [
         ticket.number,
         ticket.organization.name,
@@ -97,8 +98,8 @@ def document_keys(ticket: Ticket) -> str:
         contact.support_contact_id,
         ticket.contract.support_id,
         ticket.license_key.key if ticket.license_key else "",
-        *(phone.number for phone in contact.phones.all()),
-        *(phone.normalized for phone in contact.phones.all()),
+        *(phone.number for phone in phones),
+        *(phone.normalized for phone in phones),
     ]
     return "\n".join(value.lower() for value in values if value)
 

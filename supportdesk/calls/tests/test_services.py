@@ -138,9 +138,7 @@ def test_the_dispatcher_escalates_on_the_customers_request_by_phone(cast, moscow
 def test_the_dispatcher_reopens_a_closed_request_with_a_reason(cast, moscow_line):
     ticket = sep_ticket(cast)
     actions.take_ticket(ticket=ticket, actor=cast.engineer)
-    actions.close_ticket(
-        ticket=ticket, actor=cast.engineer, close_reason=CloseReason.NO_RESPONSE, reason="Silent."
-    )
+    actions.close_ticket(ticket=ticket, actor=None, close_reason=CloseReason.NO_RESPONSE)
     call = services.start_call(dispatcher=cast.dispatcher, hotline=moscow_line, language="ru")
 
     with pytest.raises(TicketActionError):

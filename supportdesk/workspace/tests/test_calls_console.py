@@ -108,9 +108,7 @@ def test_escalation_and_reopening_through_the_console(client, cast):
     ticket = sep_ticket(cast)
     closed = sep_ticket(cast, subject="Old problem")
     actions.take_ticket(ticket=closed, actor=cast.engineer)
-    actions.close_ticket(
-        ticket=closed, actor=cast.engineer, close_reason=CloseReason.NO_RESPONSE, reason="Silent."
-    )
+    actions.close_ticket(ticket=closed, actor=None, close_reason=CloseReason.NO_RESPONSE)
     client.force_login(cast.dispatcher)
     call = answer(client, cast)
     card = client.get(DISPATCH, {"call": call.pk, "org": cast.alpha.pk}).context["card"]
@@ -162,9 +160,7 @@ def test_the_consumer_line_is_on_the_sign_in_contracts_and_new_request_pages(cli
 def test_a_closed_request_tells_the_customer_to_call_the_dispatcher(client, cast):
     ticket = sep_ticket(cast)
     actions.take_ticket(ticket=ticket, actor=cast.engineer)
-    actions.close_ticket(
-        ticket=ticket, actor=cast.engineer, close_reason=CloseReason.NO_RESPONSE, reason="Silent."
-    )
+    actions.close_ticket(ticket=ticket, actor=None, close_reason=CloseReason.NO_RESPONSE)
     client.force_login(cast.customer_alpha)
 
     page = client.get(reverse("ticket_detail", args=[ticket.number]))

@@ -20,6 +20,7 @@ from supportdesk.access import AuthenticatedRequest
 from supportdesk.accounts.models import Contact, Organization
 from supportdesk.calls import services
 from supportdesk.calls.models import Call, CallbackRequest
+from supportdesk.inputs import parse_id
 from supportdesk.tickets.actions import TicketActionError
 from supportdesk.workspace.call_forms import (
     AvailabilityForm,
@@ -39,11 +40,12 @@ def dispatcher_or_403(request: AuthenticatedRequest) -> None:
 
 def open_call(request: AuthenticatedRequest, pk: int | str | None) -> Call | None:
     """The dispatcher's own call in progress, or None."""
-    if not pk or not str(pk).isdigit():
+    call_id = parse_id(pk)
+    if call_id is None:
         return None
     return (
         Call.objects.select_related("hotline__regulation__calendar", "hotline__product_line")
-        .filter(pk=int(pk), dispatcher=request.user, outcome=Call.Outcome.IN_PROGRESS)
+        .filter(pk=call_id, dispatcher=request.user, outcome=Call.Outcome.IN_PROGRESS)
         .first()
     )
 
@@ -186,7 +188,7 @@ def _ticket_step(
 
 def _organization_id(request: AuthenticatedRequest) -> str:
     value = request.POST.get("organization", "")
-    return value if value.isdigit() else ""
+    return value if parse_id(value) is not None else ""
 
 
 def _organization(request: AuthenticatedRequest) -> Organization | None:
@@ -196,8 +198,8 @@ def _organization(request: AuthenticatedRequest) -> Organization | None:
 
 
 def _contact(request: AuthenticatedRequest) -> Contact | None:
-    value = request.POST.get("contact", "")
-    return Contact.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    contact_id = parse_id(request.POST.get("contact", ""))
+    return Contact.objects.filter(pk=contact_id).first() if contact_id is not None else None
 
 
 # --- Callback queue and availability --------------------------------------------------------

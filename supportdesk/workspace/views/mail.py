@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from supportdesk import access
 from supportdesk.access import AuthenticatedRequest
+from supportdesk.inputs import parse_id
 from supportdesk.mail.fields import read_identification
 from supportdesk.mail.models import InboundMessage
 from supportdesk.mail.quarantine import (
@@ -38,10 +39,10 @@ def _mail_handler_or_403(request: AuthenticatedRequest) -> None:
 
 def _record(request: AuthenticatedRequest) -> InboundMessage:
     """The message of ``?id=``; 404 for anything else. Call after the role check."""
-    pk = request.GET.get("id", "")
+    pk = parse_id(request.GET.get("id", ""))
     record = (
-        InboundMessage.objects.select_related("ticket", "mailbox").filter(pk=int(pk)).first()
-        if pk.isdigit()
+        InboundMessage.objects.select_related("ticket", "mailbox").filter(pk=pk).first()
+        if pk is not None
         else None
     )
     if record is None:
