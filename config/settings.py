@@ -150,7 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 
 def _cache_settings(url: str) -> dict:
-    """CACHE_URL=redis://host:port/db | db:// | locmem://: where throttling counters live."""
+    """CACHE_URL=redis://host:port/db | db:// | locmem://: where the throttling counters and the
+    agents' presence on tickets (the collision warning) live, shared by every process."""
     scheme = urlparse(url).scheme
     if scheme in {"redis", "rediss"}:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
@@ -291,17 +292,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "supportdesk <support@
 # address at most this many per hour (a loop with another robot stops there).
 MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
 MAIL_AUTO_ANSWERS_PER_HOUR = int(os.environ.get("MAIL_AUTO_ANSWERS_PER_HOUR", "5"))
-
-# The cache holds only short-lived data (which agents have a ticket open: the collision warning).
-# One process (the embedded default) shares its memory; several web processes need CACHE_URL.
-CACHE_URL = os.environ.get("CACHE_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
 
 # Celery: production runs a worker and beat against this broker. Without a broker the embedded
 # runner (`supportdesk runworker`) calls the same task functions on the same schedule.

@@ -169,7 +169,7 @@ def start_server(port: int, cache_url: str, data_dir: Path) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir / f"server-{port}.log").open("w"),
         start_new_session=True,
     )
 
