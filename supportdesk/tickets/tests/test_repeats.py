@@ -175,9 +175,11 @@ def test_refusal_notices_are_at_most_one_an_hour_per_organization(cast, frozen):
     assert not OutboxMessage.objects.filter(template="registration_refused").exists()
     RefusedRegistration.objects.all().delete()
     for _ in range(20):
-        with pytest.raises(RegistrationRefused) as refused:
+        with pytest.raises(RegistrationRefused):
             sep_ticket(cast, product=cast.product_ngfw)
-        assert refused.value.refusal.reason == "product_not_covered"
+    assert set(RefusedRegistration.objects.values_list("reason", flat=True)) == {
+        "product_not_covered"
+    }
     assert RefusedRegistration.objects.count() == 20
     notices = OutboxMessage.objects.filter(template="registration_refused")
     assert notices.count() == 1
