@@ -136,7 +136,7 @@ def valid_fields(world: AlphaWorld, cast) -> dict:
         "password1": "Secret-12345-x",
         "password2": "Secret-12345-x",
         "files": None,  # added per request: a file object is read once
-        "attachments": None,
+        "attachments": "",  # a file field: no file
         "primary_diagnostics": [],
         # The dispatcher's calls and callbacks
         "available": "true",
