@@ -6,12 +6,15 @@ carries no session cookie and no token), so an oversized upload is never read or
 It answers 400 with the reason when the path, a query parameter or a form field holds a NUL byte
 or a lone surrogate (``supportdesk.inputs``): no such text reaches a query or a template. JSON
 bodies are the API's: its schemas refuse the same characters with a 422 (``api/schemas.py``).
-See docs/security.md.
+A cookie holding such text is dropped, as if it had not been sent: no session, CSRF token or
+language can contain it (PostgreSQL cannot even look such a session key up). See
+docs/security.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -35,6 +38,15 @@ def _has_credentials(request: HttpRequest) -> bool:
     )
 
 
+def _drop_unsafe_cookies(request: HttpRequest) -> None:
+    unsafe = [name for name, value in request.COOKIES.items() if is_unsafe_text(value)]
+    for name in unsafe:
+        del request.COOKIES[name]
+    if settings.SESSION_COOKIE_NAME in unsafe:
+        # SessionMiddleware ran first with the bad key (loaded lazily): start without a session.
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+
+
 def _unsafe_fields(data: QueryDict) -> list[str]:
     fields = []
     for key, values in data.lists():
@@ -51,6 +63,7 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        _drop_unsafe_cookies(request)
         limit = settings.REQUEST_MAX_BYTES
         if not _has_credentials(request):
             limit = min(limit, settings.ANONYMOUS_REQUEST_MAX_BYTES)

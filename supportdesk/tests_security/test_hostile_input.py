@@ -348,6 +348,17 @@ def test_nul_and_surrogates_are_refused_with_a_reason(world, cast):
         assert response.json()["fields"] == ["subject"]
 
 
+def test_a_cookie_with_nul_is_as_if_not_sent(world, cast):
+    """A session cookie no session can have: the request goes on without a session (the login
+    page, or the API with its token), never a 500 (PostgreSQL cannot look such a key up)."""
+    client = Client()
+    client.cookies["sessionid"] = "abc\x00def"
+    assert client.get(f"/tickets/{world.ticket.number}/").status_code == 302
+    headers: dict[str, Any] = bearer(cast.customer_alpha)
+    response = client.get(f"/api/v1/tickets/{world.ticket.number}", **headers)
+    assert response.status_code == 200
+
+
 def test_an_oversized_body_is_refused_before_it_is_read(cast):
     class Unreadable:
         def read(self, *args):
